@@ -30,4 +30,6 @@ export interface EnvSpec {
   readonly kwargs: Readonly<Record<string, unknown>>;
   /** One sentence on what the environment is, shown by `sim-arena envs`. */
   readonly description: string;
+  /** A module whose import registers this id (lets worker threads rebuild the environment). */
+  readonly entryModule: string | undefined;
 }

@@ -3,10 +3,10 @@
  * `namespace/name-vN`; `make` wraps the created environment as Gymnasium does: passive env checker, then
  * `OrderEnforcing`, then `TimeLimit` when the spec has a step limit.
  */
-import { distance } from 'fastest-levenshtein';
 import type { Env } from './env.js';
 import type { EnvCreator, EnvSpec } from './env-spec.js';
 import { RegistryError } from './errors.js';
+import { closestNames } from './suggest.js';
 import { OrderEnforcing } from './wrappers/order-enforcing.js';
 import { PassiveEnvChecker } from './wrappers/passive-env-checker.js';
 import { TimeLimit } from './wrappers/time-limit.js';
@@ -22,6 +22,11 @@ export interface RegisterArgs {
   disableEnvChecker?: boolean;
   kwargs?: Record<string, unknown>;
   description?: string;
+  /**
+   * A module (URL or package specifier) whose import registers this id. Asynchronous vector environments import it in
+   * their worker threads to rebuild the environment there; pass `import.meta.url` from a module that registers on import.
+   */
+  entryModule?: string;
 }
 
 /** Options of `make` that change the wrapper stack rather than the environment. */
@@ -78,6 +83,7 @@ export class Registry {
       disableEnvChecker: args.disableEnvChecker ?? false,
       kwargs: Object.freeze({ ...args.kwargs }),
       description: args.description ?? '',
+      entryModule: args.entryModule,
     };
     this.#specs.set(args.id, Object.freeze(spec));
     return spec;
@@ -129,12 +135,7 @@ export class Registry {
   }
 
   #unknown(id: string): RegistryError {
-    const known = [...this.#specs.keys()];
-    const closest = known
-      .map((candidate) => ({ candidate, score: distance(candidate.toLowerCase(), id.toLowerCase()) }))
-      .sort((a, b) => a.score - b.score || a.candidate.localeCompare(b.candidate))
-      .slice(0, 3)
-      .map(({ candidate }) => candidate);
+    const closest = closestNames(this.#specs.keys(), id);
     const hint =
       closest.length > 0
         ? ` Did you mean ${closest.join(', ')}?`
@@ -146,8 +147,15 @@ export class Registry {
   }
 }
 
-/** The registry the module functions use. */
-export const defaultRegistry = new Registry();
+const REGISTRY_KEY = Symbol.for('sim-arena.defaultRegistry');
+
+/**
+ * The registry the module functions use. It lives on `globalThis` under a well-known symbol so that the ESM and CJS
+ * builds (or two bundled copies) loaded in one thread share it.
+ */
+export const defaultRegistry: Registry =
+  ((globalThis as Record<symbol, unknown>)[REGISTRY_KEY] as Registry | undefined) ??
+  ((globalThis as Record<symbol, unknown>)[REGISTRY_KEY] = new Registry());
 
 /** Registers an environment in the default registry. */
 export function register(args: RegisterArgs): EnvSpec {

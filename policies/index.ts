@@ -1,0 +1,11 @@
+/**
+ * `sim-arena/policies`: the shipped baseline policies. Importing this entry point registers them by name
+ * (`makePolicy('random')`, CLI `--policy random`).
+ */
+import { registerPolicies } from './register.js';
+
+export { CartPoleBalancePolicy } from './classic/cart-pole-balance.js';
+export { RandomPolicy } from './random.js';
+export { registerPolicies } from './register.js';
+
+registerPolicies();

@@ -1,0 +1,32 @@
+#!/usr/bin/env node
+/** The `sim-arena` command line. */
+import { Command } from 'commander';
+import { SimArenaError } from '../core/errors.js';
+import { registerBuiltins } from './builtins.js';
+import { demoCommand } from './commands/demo.js';
+import { envsCommand } from './commands/envs.js';
+import { packageInfo } from './package-info.js';
+
+/** Builds the program with every command. */
+function buildProgram(): Command {
+  return new Command('sim-arena')
+    .description('Gymnasium-style environments for SimKube cluster traces and sandboxed CSV analysis')
+    .version(packageInfo().version)
+    .addCommand(envsCommand())
+    .addCommand(demoCommand())
+    .showHelpAfterError();
+}
+
+/** Runs the CLI with `argv`; typed sim-arena errors print their message and exit with code 2. */
+async function main(argv: readonly string[]): Promise<void> {
+  registerBuiltins();
+  try {
+    await buildProgram().parseAsync([...argv]);
+  } catch (error) {
+    if (!(error instanceof SimArenaError)) throw error;
+    process.stderr.write(`sim-arena: ${error.message} [${error.code}]\n`);
+    process.exitCode = 2;
+  }
+}
+
+await main(process.argv);
