@@ -17,7 +17,7 @@ export function registerClassicControl(): void {
     entryPoint: (kwargs) => new CartPoleEnv(parseKwargs(cartPoleKwargs, kwargs, CART_POLE_ID)),
     maxEpisodeSteps: 500,
     rewardThreshold: 475,
-    entryModule: import.meta.url,
+    entryModule: 'sim-arena',
     description: "Balance a pole on a cart by pushing it left or right (Gymnasium's CartPole-v1 dynamics).",
   });
 }

@@ -117,8 +117,8 @@ async function checkObserve(env: Env): Promise<string[]> {
 async function checkDeterminism(env: Env, options: CheckEnvOptions): Promise<string[]> {
   const seed = options.seed ?? 0;
   const steps = options.determinismSteps ?? 200;
-  const first = await recordEpisodes(env, seed, steps, options);
-  const second = await recordEpisodes(env, seed, steps, options);
+  const first = await recordEpisodes(env, seed, seed, steps, options);
+  const second = await recordEpisodes(env, seed, seed, steps, options);
   const at = first.findIndex((line, i) => line !== second[i]);
   if (at === -1) return [];
   return [
@@ -129,10 +129,11 @@ async function checkDeterminism(env: Env, options: CheckEnvOptions): Promise<str
 async function checkDivergence(env: Env, options: CheckEnvOptions): Promise<string[]> {
   const seed = options.seed ?? 0;
   const steps = Math.min(options.determinismSteps ?? 200, 50);
-  const base = (await recordEpisodes(env, seed, steps, options)).join('\n');
+  // The actions are drawn from the same generator for every environment seed: only the environment's seed varies.
+  const base = (await recordEpisodes(env, seed, seed, steps, options)).join('\n');
   const tries = options.divergenceSeeds ?? 8;
   for (let other = seed + 1; other <= seed + tries; other++) {
-    if ((await recordEpisodes(env, other, steps, options)).join('\n') !== base) return [];
+    if ((await recordEpisodes(env, other, seed, steps, options)).join('\n') !== base) return [];
   }
   return [
     `seeds ${seed}…${seed + tries} all gave identical episodes: the seed seems ignored (pass skipDivergence if that is intended)`,
@@ -140,16 +141,17 @@ async function checkDivergence(env: Env, options: CheckEnvOptions): Promise<stri
 }
 
 /**
- * Runs `steps` steps from `reset({ seed })` with actions sampled from a generator seeded alike (honouring
- * `info.actionMask` when the environment reports one) and returns one JSON line per reset and step.
+ * Runs `steps` steps from `reset({ seed })` with actions sampled from a generator seeded with `actionSeed`
+ * (honouring `info.actionMask` when the environment reports one) and returns one JSON line per reset and step.
  */
 async function recordEpisodes(
   env: Env,
   seed: number,
+  actionSeed: number,
   steps: number,
   options: CheckEnvOptions,
 ): Promise<string[]> {
-  const rng: Rng = createRng(seed);
+  const rng: Rng = createRng(actionSeed);
   const lines: string[] = [];
   let { observation, info } = await env.reset({ seed });
   lines.push(`reset ${observationJson(env, observation)} ${infoJson(info, options)}`);

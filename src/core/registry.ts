@@ -23,8 +23,8 @@ export interface RegisterArgs {
   kwargs?: Record<string, unknown>;
   description?: string;
   /**
-   * A module (URL or package specifier) whose import registers this id. Asynchronous vector environments import it in
-   * their worker threads to rebuild the environment there; pass `import.meta.url` from a module that registers on import.
+   * A module whose import registers this id: a package specifier (`'sim-arena/simkube'`, `'my-lab/envs'`) or a file
+   * URL. Asynchronous vector environments import it in their worker threads to rebuild the environment there.
    */
   entryModule?: string;
 }

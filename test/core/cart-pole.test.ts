@@ -1,13 +1,13 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { CART_POLE_ID } from '../../envs/classic-control/register.js';
 import { CartPoleEnv } from '../../envs/classic-control/cart-pole.js';
+import { CART_POLE_ID } from '../../envs/classic-control/register.js';
+import { CartPoleBalancePolicy } from '../../policies/classic/cart-pole-balance.js';
+import { RandomPolicy } from '../../policies/random.js';
 import { checkEnv } from '../../src/core/check-env.js';
 import { InvalidActionError, InvalidArgumentError, ResetNeededError } from '../../src/core/errors.js';
 import { make } from '../../src/core/registry.js';
 import { createRng } from '../../src/core/rng.js';
-import { CartPoleBalancePolicy } from '../../policies/classic/cart-pole-balance.js';
-import { RandomPolicy } from '../../policies/random.js';
 import { rolloutEpisode } from '../../src/runner/rollout.js';
 
 async function trajectory(seed: number, steps: number): Promise<string> {

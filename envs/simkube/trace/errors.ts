@@ -29,7 +29,7 @@ export type TraceFormatErrorCode =
   /** A trace model value cannot be written (an integer beyond 64 bits, NaN in JSON…). */
   | 'UNENCODABLE'
   /** The file could not be read or written at all (missing, a directory, no permission). */
-  | 'UNREADABLE'
+  | 'IO_ERROR'
   /** A pre-2.0 trace cannot be turned into format 2 without guessing. */
   | 'UPGRADE_FAILED';
 

@@ -414,9 +414,10 @@ function resolveBound(
           `Box ${where} must be an integer within [${info.min}, ${info.max}] for dtype ${dtype}, got ${raw}`,
         );
       }
-      return raw;
+      return raw + 0;
     }
-    return rounded;
+    // `+ 0` turns -0 into 0, which JSON keeps.
+    return rounded + 0;
   });
 }
 

@@ -17,7 +17,9 @@ export type DictElement<S extends Record<string, Space>> = { -readonly [K in key
  * The mask of a {@link Dict} of the spaces `S`: an object whose key `k`, when present and not `undefined`, is a mask of
  * `spaces[k]`. Keys left out are sampled without a mask; keys the dict does not have are rejected.
  */
-export type DictMask<S extends Record<string, Space>> = { readonly [K in keyof S]?: SpaceMask<S[K]> | undefined };
+export type DictMask<S extends Record<string, Space>> = {
+  readonly [K in keyof S]?: SpaceMask<S[K]> | undefined;
+};
 
 /**
  * A dictionary of spaces, as Gymnasium's `Dict`. Elements are plain objects with exactly the keys of the space.

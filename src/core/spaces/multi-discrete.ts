@@ -132,6 +132,8 @@ export class MultiDiscrete extends Space<Int32Array, MultiDiscreteMask> {
 
   /** An array of exactly `nvec.length` integers, each with its own bounds (`prefixItems`). */
   toJSONSchema(): JsonSchema {
+    // JSON Schema requires a non-empty `prefixItems`: with no dimension, the elements are empty arrays.
+    if (this.nvec.length === 0) return { type: 'array', items: false, minItems: 0, maxItems: 0 };
     return {
       type: 'array',
       prefixItems: this.nvec.map((n, i) => {

@@ -55,7 +55,10 @@ export class Text extends Space<string, TextMask> {
   constructor(options: TextOptions) {
     super();
     if (typeof options !== 'object' || options === null) {
-      throw new SpaceError('INVALID_SPACE', 'Text needs an options object such as new Text({ maxLength: 10 })');
+      throw new SpaceError(
+        'INVALID_SPACE',
+        'Text needs an options object such as new Text({ maxLength: 10 })',
+      );
     }
     const { maxLength, minLength = 1, charset = ALPHANUMERIC } = options;
     if (typeof maxLength !== 'number' || !Number.isSafeInteger(maxLength) || maxLength < 0) {
@@ -226,7 +229,9 @@ export class Text extends Space<string, TextMask> {
     return { type: 'Text', minLength: this.minLength, maxLength: this.maxLength, charset: this.charset };
   }
 
-  /** `Text(1, 10)` with the default charset, `Text(1, 10, charset=abc)` otherwise, as Gymnasium prints it. */
+  /**
+   * `Text(1, 10)` with the default charset (which Gymnasium would print in full), `Text(1, 10, charset=abc)` otherwise.
+   */
   toString(): string {
     const charset = this.charset === ALPHANUMERIC ? '' : `, charset=${this.charset}`;
     return `Text(${this.minLength}, ${this.maxLength}${charset})`;

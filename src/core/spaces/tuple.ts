@@ -107,12 +107,15 @@ export class Tuple<const S extends readonly Space[] = readonly Space[]> extends 
 
   /** An array with one schema per entry (`prefixItems`) and nothing more. */
   toJSONSchema(): JsonSchema {
+    const n = this.spaces.length;
+    // JSON Schema requires a non-empty `prefixItems`: the empty tuple is just an empty array.
+    if (n === 0) return { type: 'array', items: false, minItems: 0, maxItems: 0 };
     return {
       type: 'array',
       prefixItems: this.spaces.map((space) => childSchema(space)),
       items: false,
-      minItems: this.spaces.length,
-      maxItems: this.spaces.length,
+      minItems: n,
+      maxItems: n,
     };
   }
 

@@ -1,4 +1,8 @@
 /** `AsyncVectorEnv`: each copy of an environment runs in its own worker thread. */
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { ResetResult, StepResult } from '../env.js';
 import { VectorEnvError } from '../errors.js';
@@ -85,7 +89,7 @@ export class AsyncVectorEnv<Obs = unknown, Act = unknown> extends VectorEnv<Obs,
       throw new VectorEnvError(
         'NO_ENTRY_MODULE',
         `${options.id} was registered without an entryModule, so worker threads cannot rebuild it: pass imports: [moduleUrl] ` +
-          'or register it with entryModule: import.meta.url from a module that registers on import',
+          'or register it with entryModule: the package or file URL of a module that registers it on import',
       );
     }
     const probe = await defaultRegistry.make<Obs, Act>(options.id, options.kwargs, {
@@ -145,11 +149,56 @@ export class AsyncVectorEnv<Obs = unknown, Act = unknown> extends VectorEnv<Obs,
   }
 }
 
-/** The worker script: the TypeScript source under tsx when running from source, the built file otherwise. */
+/**
+ * Starts the worker script: the built `vector-worker.js` beside this module, or, when running from the TypeScript
+ * sources or when a module to import is TypeScript (tests, scripts run with `tsx`), the `.ts` script loaded through
+ * tsx's module hooks registered inside the new thread (Node 20 does not carry `--import` hooks into workers).
+ */
 function startWorker(setup: WorkerSetup): Worker {
   const fromSource = import.meta.url.endsWith('.ts');
-  const url = new URL(fromSource ? './vector-worker.ts' : './vector-worker.js', import.meta.url);
-  return new Worker(url, { workerData: setup, ...(fromSource ? { execArgv: ['--import', 'tsx'] } : {}) });
+  const script = new URL(fromSource ? './vector-worker.ts' : './vector-worker.js', import.meta.url);
+  const options = { workerData: setup, execArgv: workerExecArgv() };
+  if (!fromSource && !setup.imports.some((specifier) => /\.[mc]?ts$/.test(specifier))) {
+    return new Worker(script, options);
+  }
+  const tsx = JSON.stringify(tsxApiUrl());
+  const bootstrap = `import(${tsx}).then((tsx) => { tsx.register(); return import(${JSON.stringify(script.href)}); });`;
+  return new Worker(bootstrap, { ...options, eval: true });
+}
+
+/**
+ * The URL of tsx's ESM API (`tsx/esm/api`), found through tsx's own package.json so that this works from the CJS
+ * build too (where `import.meta.resolve` does not exist). Throws a clear error when tsx is not installed.
+ */
+function tsxApiUrl(): string {
+  const require = createRequire(import.meta.url);
+  let manifestPath: string;
+  try {
+    manifestPath = require.resolve('tsx/package.json');
+  } catch {
+    throw new VectorEnvError(
+      'TSX_MISSING',
+      'a worker must load TypeScript modules, which needs the tsx package: npm install --save-dev tsx',
+    );
+  }
+  const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as {
+    exports: Record<string, { import: { default: string } }>;
+  };
+  const entry = manifest.exports['./esm/api']?.import.default ?? './dist/esm/api/index.mjs';
+  return pathToFileURL(join(dirname(manifestPath), entry)).href;
+}
+
+/** The parent's Node options minus those that only make sense for the main script (`-e`, `--input-type`…). */
+function workerExecArgv(): string[] {
+  const kept: string[] = [];
+  const args = process.execArgv;
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i] as string;
+    if (['-e', '--eval', '-p', '--print'].includes(arg)) i++;
+    else if (!arg.startsWith('--input-type') && !arg.startsWith('--eval=') && !arg.startsWith('--print='))
+      kept.push(arg);
+  }
+  return kept;
 }
 
 function waitReady(worker: Worker, index: number): Promise<void> {

@@ -23,7 +23,13 @@ export class WalkEnv extends BaseEnv<Float32Array, number> {
     this.position += action === 0 ? -1 : action === 1 ? 1 : 0;
     const terminated = this.position <= 0 || this.position >= 10;
     const reward = this.position >= 10 ? 1 : this.position <= 0 ? -1 : 0;
-    return { observation: this.observe(), reward, terminated, truncated: false, info: { position: this.position } };
+    return {
+      observation: this.observe(),
+      reward,
+      terminated,
+      truncated: false,
+      info: { position: this.position },
+    };
   }
 
   observe(): Float32Array {

@@ -1,0 +1,2 @@
+/** `sim-arena/csv-analysis`: the sandboxed CSV-analysis environments. */
+export {};
