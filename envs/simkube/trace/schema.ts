@@ -386,7 +386,7 @@ function explainIssue(issue: Issue, prefix: readonly PropertyKey[]): Explained {
     case 'invalid_key': {
       const inner = issue.issues?.[0];
       const innerMessage = inner ? explainIssue(inner, []).message : 'invalid key';
-      return { path, message: `invalid key ${describeValue(issue.input)}: ${innerMessage}` };
+      return { path, message: `invalid key: ${innerMessage}` };
     }
     case 'invalid_type': {
       const expected =

@@ -1,0 +1,28 @@
+import { execa } from 'execa';
+import { describe, expect, it } from 'vitest';
+
+/** Runs an example script as users do (`npx tsx examples/<file>`), as a real child process. */
+async function runExample(file: string): Promise<string> {
+  const { stdout } = await execa('node', ['--import', 'tsx', `examples/${file}`], { timeout: 120_000 });
+  return stdout;
+}
+
+describe('examples run as they are', () => {
+  it('hello-cartpole balances the pole for 500 steps', async () => {
+    expect(await runExample('hello-cartpole.ts')).toMatch(/return: 500, length: 500/);
+  });
+
+  it('custom-policy compares a user policy with random', async () => {
+    const out = await runExample('custom-policy.ts');
+    expect(out).toMatch(/lean-follower +mean return \d+\.\d over 10 seeded episodes/);
+    expect(out).toMatch(/random +mean return/);
+  });
+
+  it('vector-envs gives the same episodes in sync and async mode', async () => {
+    const out = await runExample('vector-envs.ts');
+    const sync = /sync: (.*)/.exec(out)?.[1];
+    const asyncLine = /async: (.*)/.exec(out)?.[1];
+    expect(sync).toMatch(/\d+ episodes finished/);
+    expect(asyncLine).toBe(sync);
+  });
+});
