@@ -320,6 +320,35 @@ describe('unknown data survives', () => {
     expect(json.indexOf('"10"')).toBeLessThan(json.indexOf('"2"'));
   });
 
+  it('decodes from a view into a larger buffer and keeps small integers as numbers', () => {
+    const bytes = readSharedTrace('cronjob.sktrace');
+    const larger = new Uint8Array(bytes.length + 20);
+    larger.set(bytes, 7);
+    const view = larger.subarray(7, 7 + bytes.length);
+    expect(decodeTrace(view)).toEqual(decodeTrace(bytes));
+    expect(decodeMsgpackValue(encodeMsgpackValue([[0, 63, 64, 100, 127, -1, -32, 2 ** 32]]))).toEqual([
+      [0, 63, 64, 100, 127, -1, -32, 4294967296n],
+    ]);
+  });
+
+  it('validates a model without copying it and rejects values that are not JSON-like', () => {
+    const trace = decodeTrace(readSharedTrace('cronjob.sktrace'));
+    expect(validateTrace(trace, { file: 'model' })).toBe(trace);
+    const cronJob = trace.events[1]!.appliedObjs[0]!;
+    Object.assign(cronJob, { when: new Date(0) });
+    expectTraceError(
+      () => validateTrace(trace, { file: 'model' }),
+      'INVALID_TRACE',
+      'model: events[1].applied_objs[0].when: expected JSON-like data, got a Date',
+    );
+    Object.assign(cronJob, { when: 1n << 70n });
+    expectTraceError(
+      () => encodeTrace(trace),
+      'INVALID_TRACE',
+      'when: integer 1180591620717411303424 does not fit',
+    );
+  });
+
   it('writes integers the way SimKube does: smallest form, uint64 for large hashes', () => {
     const cases: [unknown, number[]][] = [
       [0, [0x00]],
@@ -358,7 +387,7 @@ describe('JSON reading keeps numbers exact', () => {
       1.5,
       -25,
       0,
-      1.2345678901234568e23,
+      Number('123456789012345678901234'),
     ]);
   });
 

@@ -1023,13 +1023,13 @@ class JsonReader {
       }
       out += text.slice(chunk, this.pos);
       this.pos++;
-      const escape = text.charAt(this.pos);
+      const escaped = text.charAt(this.pos);
       this.pos++;
-      switch (escape) {
+      switch (escaped) {
         case '"':
         case '\\':
         case '/':
-          out += escape;
+          out += escaped;
           break;
         case 'b':
           out += '\b';
@@ -1048,12 +1048,12 @@ class JsonReader {
           break;
         case 'u': {
           const unit = this.hex4();
-          if (unit >= 0xdc00 && unit <= 0xdfff) throw this.fail('lone low surrogate in a \\u escape');
+          if (unit >= 0xdc00 && unit <= 0xdfff) throw this.fail('lone low surrogate in a \\u escaped');
           if (unit >= 0xd800 && unit <= 0xdbff) {
-            if (!text.startsWith('\\u', this.pos)) throw this.fail('lone high surrogate in a \\u escape');
+            if (!text.startsWith('\\u', this.pos)) throw this.fail('lone high surrogate in a \\u escaped');
             this.pos += 2;
             const low = this.hex4();
-            if (low < 0xdc00 || low > 0xdfff) throw this.fail('lone high surrogate in a \\u escape');
+            if (low < 0xdc00 || low > 0xdfff) throw this.fail('lone high surrogate in a \\u escaped');
             out += String.fromCharCode(unit, low);
           } else {
             out += String.fromCharCode(unit);
@@ -1062,7 +1062,7 @@ class JsonReader {
         }
         default:
           this.pos--;
-          throw this.fail(`invalid escape \\${escape}`);
+          throw this.fail(`invalid escaped \\${escaped}`);
       }
       chunk = this.pos;
     }

@@ -8,9 +8,10 @@
  * - `events` are `{ ts, applied_objs, deleted_objs }` exactly as in format 2;
  * - `index` is keyed by `"namespace/name"` alone (`HashMap<String, u64>`), with no GVK;
  * - `pod_lifecycles` is keyed by the owner's `"namespace/name"` alone (`HashMap<String, PodLifecyclesMap>`).
- * Format 2 (SimKube 2.0.0) keys the index by GVK and the lifecycles by `[GVK, "namespace/name"]`. The GVK of each name
- * is recovered from the objects in the events; a name no event mentions gets the only tracked GVK when the config
- * tracks exactly one, and is otherwise dropped with a warning (it names no object the trace can create).
+ * Format 2 (SimKube 2.0.0) keys the index by GVK and the lifecycles by `[GVK, "namespace/name"]`. The GVKs of each name
+ * are recovered from the objects in the events (a name used by two kinds is listed under both); a name no event
+ * mentions gets the only tracked GVK when the config tracks exactly one, and is otherwise dropped with a warning (it
+ * names no object the trace can create).
  */
 import { type DecodeOptions, decodeMsgpackValue, traceFromValue } from './codec.js';
 import { TraceFormatError } from './errors.js';
