@@ -5,6 +5,7 @@
  */
 import type { Info } from './env.js';
 import { PolicyError } from './errors.js';
+import { globalSingleton } from './global-singleton.js';
 import type { Rng } from './rng.js';
 import type { Space } from './spaces/space.js';
 import { closestNames } from './suggest.js';
@@ -54,11 +55,8 @@ export interface PolicyRegistration {
   create(options: Record<string, unknown>): Policy | Promise<Policy>;
 }
 
-const POLICIES_KEY = Symbol.for('sim-arena.policies');
 /** Shared through `globalThis` so that the ESM and CJS builds loaded together see the same policies. */
-const policies: Map<string, PolicyRegistration> =
-  ((globalThis as Record<symbol, unknown>)[POLICIES_KEY] as Map<string, PolicyRegistration> | undefined) ??
-  ((globalThis as Record<symbol, unknown>)[POLICIES_KEY] = new Map());
+const policies = globalSingleton('sim-arena.policies', () => new Map<string, PolicyRegistration>());
 
 /** Registers a named policy; a name can be registered once. */
 export function registerPolicy(registration: PolicyRegistration): void {

@@ -6,6 +6,7 @@
 import type { Env } from './env.js';
 import type { EnvCreator, EnvSpec } from './env-spec.js';
 import { RegistryError } from './errors.js';
+import { globalSingleton } from './global-singleton.js';
 import { closestNames } from './suggest.js';
 import { OrderEnforcing } from './wrappers/order-enforcing.js';
 import { PassiveEnvChecker } from './wrappers/passive-env-checker.js';
@@ -147,15 +148,11 @@ export class Registry {
   }
 }
 
-const REGISTRY_KEY = Symbol.for('sim-arena.defaultRegistry');
-
 /**
- * The registry the module functions use. It lives on `globalThis` under a well-known symbol so that the ESM and CJS
- * builds (or two bundled copies) loaded in one thread share it.
+ * The registry the module functions use. It lives on `globalThis` so that the ESM and CJS builds (or two bundled
+ * copies) loaded in one thread share it.
  */
-export const defaultRegistry: Registry =
-  ((globalThis as Record<symbol, unknown>)[REGISTRY_KEY] as Registry | undefined) ??
-  ((globalThis as Record<symbol, unknown>)[REGISTRY_KEY] = new Registry());
+export const defaultRegistry: Registry = globalSingleton('sim-arena.defaultRegistry', () => new Registry());
 
 /** Registers an environment in the default registry. */
 export function register(args: RegisterArgs): EnvSpec {

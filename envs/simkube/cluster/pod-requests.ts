@@ -1,0 +1,192 @@
+/**
+ * A pod's resource requests as kube-scheduler sees them (k8s.io/component-helpers/resource `PodRequests`, which the
+ * NodeResourcesFit plugin calls):
+ *
+ *     max( Σ app containers + Σ sidecars,  max over ordinary init containers i of (init_i + Σ sidecars before i) )
+ *       + spec.overhead
+ *
+ * where a sidecar is an init container with `restartPolicy: Always`, and, per resource:
+ * - a container's request is its `resources.requests` entry; when only a limit is set, the limit (the API server's
+ *   defaulting copies limits into missing requests); with neither, 0;
+ * - pod-level requests (`spec.resources.requests`, the PodLevelResources feature) replace the aggregated container
+ *   value for cpu, memory and hugepages-*; pod-level limits are not defaulted into requests here;
+ * - the sum is exact (quantities are added as quantities), then CPU is rounded up to whole millicores
+ *   (`MilliValue`) and every other resource up to whole units (`Value`), as the scheduler does.
+ *
+ * {@link nonZeroPodRequests} is the scoring variant (NodeResourcesLeastAllocated/BalancedAllocation): a container
+ * without a CPU or memory request counts as 100m CPU / 200Mi memory (`NonMissingContainerRequests` with
+ * `DefaultMilliCPURequest` and `DefaultMemoryRequest`); an explicit request of 0 stays 0.
+ */
+import { SimArenaError } from '../../../src/core/errors.js';
+import { Quantity, QuantityError } from '../trace/quantity.js';
+import { isPlainObject, type JsonObject, type JsonValue } from '../trace/schema.js';
+
+/** What a pod requests, per resource, in the units the scheduler compares. */
+export interface PodRequests {
+  /** CPU in millicores, rounded up. */
+  cpuMillis: bigint;
+  /** Memory in bytes, rounded up. */
+  memoryBytes: bigint;
+  /** Every other requested resource (`ephemeral-storage`, `nvidia.com/gpu`, `hugepages-2Mi`…) in whole units. */
+  other: Record<string, bigint>;
+}
+
+/** kube-scheduler's `DefaultMilliCPURequest`: what a container without a CPU request counts for in scoring. */
+export const DEFAULT_NONZERO_CPU_MILLIS = 100n;
+
+/** kube-scheduler's `DefaultMemoryRequest` (200 MiB): what a container without a memory request counts for in scoring. */
+export const DEFAULT_NONZERO_MEMORY_BYTES = 200n * 1024n * 1024n;
+
+/** The stable codes of a {@link PodRequestsError}. */
+export type PodRequestsErrorCode = 'INVALID_QUANTITY';
+
+/** A pod spec holds a request, limit or overhead that is not a valid non-negative quantity. */
+export class PodRequestsError extends SimArenaError {
+  declare readonly code: PodRequestsErrorCode;
+
+  constructor(message: string, options?: ErrorOptions) {
+    super('INVALID_QUANTITY', message, options);
+  }
+}
+
+const NANOS_PER_UNIT = 1_000_000_000n;
+const NANOS_PER_MILLI = 1_000_000n;
+
+/** Resource name → exact amount in nanounits. */
+type Amounts = Map<string, bigint>;
+
+function parseAmount(raw: JsonValue | undefined, where: string): bigint {
+  if (typeof raw !== 'string' && typeof raw !== 'number') {
+    throw new PodRequestsError(
+      `${where} is ${JSON.stringify(String(raw))}, not a quantity; write a quantity such as "500m" or "256Mi".`,
+    );
+  }
+  let quantity: Quantity;
+  try {
+    quantity = Quantity.parse(raw);
+  } catch (error) {
+    if (!(error instanceof QuantityError)) throw error;
+    throw new PodRequestsError(`${where}: ${error.message}`, { cause: error });
+  }
+  if (quantity.sign() < 0) {
+    throw new PodRequestsError(
+      `${where} is ${JSON.stringify(String(raw))}; resource amounts cannot be negative (the API server rejects them).`,
+    );
+  }
+  return quantity.nanoValue();
+}
+
+function amountsOf(list: JsonValue | undefined, where: string): Amounts {
+  const out: Amounts = new Map();
+  if (!isPlainObject(list)) return out;
+  for (const [resource, raw] of Object.entries(list)) out.set(resource, parseAmount(raw, `${where}.${resource}`));
+  return out;
+}
+
+function add(into: Amounts, more: Amounts): void {
+  for (const [resource, amount] of more) into.set(resource, (into.get(resource) ?? 0n) + amount);
+}
+
+function maxInto(into: Amounts, other: Amounts): void {
+  for (const [resource, amount] of other) {
+    const current = into.get(resource);
+    if (current === undefined || amount > current) into.set(resource, amount);
+  }
+}
+
+interface Options {
+  /** Amounts (nanounits) that replace a missing container request (not an explicit zero). */
+  nonMissing?: Amounts;
+}
+
+function containerRequests(container: JsonObject, where: string, options: Options): Amounts {
+  const resources = isPlainObject(container.resources) ? container.resources : {};
+  const requests = amountsOf(resources.requests, `${where}.resources.requests`);
+  const limits = amountsOf(resources.limits, `${where}.resources.limits`);
+  for (const [resource, limit] of limits) if (!requests.has(resource)) requests.set(resource, limit);
+  if (options.nonMissing) {
+    for (const [resource, amount] of options.nonMissing) if (!requests.has(resource)) requests.set(resource, amount);
+  }
+  return requests;
+}
+
+function containersOf(podSpec: JsonObject, field: 'containers' | 'initContainers'): [JsonObject, string][] {
+  const list = podSpec[field];
+  if (!Array.isArray(list)) return [];
+  const out: [JsonObject, string][] = [];
+  list.forEach((container, i) => {
+    if (!isPlainObject(container)) return;
+    const name = typeof container.name === 'string' ? `"${container.name}"` : `#${i}`;
+    out.push([container as JsonObject, `${field}[${i}] (container ${name})`]);
+  });
+  return out;
+}
+
+const POD_LEVEL_RESOURCES = (resource: string) =>
+  resource === 'cpu' || resource === 'memory' || resource.startsWith('hugepages-');
+
+function aggregate(podSpec: JsonObject, options: Options): Amounts {
+  const total: Amounts = new Map();
+  for (const [container, where] of containersOf(podSpec, 'containers')) {
+    add(total, containerRequests(container, where, options));
+  }
+  const sidecars: Amounts = new Map();
+  const initPeak: Amounts = new Map();
+  for (const [container, where] of containersOf(podSpec, 'initContainers')) {
+    const requests = containerRequests(container, where, options);
+    if (container.restartPolicy === 'Always') {
+      add(total, requests);
+      add(sidecars, requests);
+      maxInto(initPeak, sidecars);
+    } else {
+      const running: Amounts = new Map(requests);
+      add(running, sidecars);
+      maxInto(initPeak, running);
+    }
+  }
+  maxInto(total, initPeak);
+  const podResources = podSpec.resources;
+  if (isPlainObject(podResources)) {
+    const podLevel = amountsOf(podResources.requests, 'spec.resources.requests');
+    for (const [resource, amount] of podLevel) if (POD_LEVEL_RESOURCES(resource)) total.set(resource, amount);
+  }
+  add(total, amountsOf(podSpec.overhead, 'spec.overhead'));
+  return total;
+}
+
+function ceilDiv(n: bigint, d: bigint): bigint {
+  return (n + d - 1n) / d;
+}
+
+function toPodRequests(amounts: Amounts): PodRequests {
+  const other: Record<string, bigint> = {};
+  for (const [resource, amount] of amounts) {
+    if (resource !== 'cpu' && resource !== 'memory') other[resource] = ceilDiv(amount, NANOS_PER_UNIT);
+  }
+  return {
+    cpuMillis: ceilDiv(amounts.get('cpu') ?? 0n, NANOS_PER_MILLI),
+    memoryBytes: ceilDiv(amounts.get('memory') ?? 0n, NANOS_PER_UNIT),
+    other,
+  };
+}
+
+/**
+ * A pod's requests as kube-scheduler's NodeResourcesFit filter computes them (see the module documentation).
+ * @throws PodRequestsError `INVALID_QUANTITY` naming the container and field of a malformed or negative quantity.
+ */
+export function effectivePodRequests(podSpec: JsonObject): PodRequests {
+  return toPodRequests(aggregate(podSpec, {}));
+}
+
+/**
+ * A pod's requests as kube-scheduler's scoring plugins compute them: like {@link effectivePodRequests}, but a
+ * container without a CPU (memory) request counts as 100m (200Mi).
+ * @throws PodRequestsError `INVALID_QUANTITY` as {@link effectivePodRequests}.
+ */
+export function nonZeroPodRequests(podSpec: JsonObject): PodRequests {
+  const nonMissing: Amounts = new Map([
+    ['cpu', DEFAULT_NONZERO_CPU_MILLIS * NANOS_PER_MILLI],
+    ['memory', DEFAULT_NONZERO_MEMORY_BYTES * NANOS_PER_UNIT],
+  ]);
+  return toPodRequests(aggregate(podSpec, { nonMissing }));
+}
