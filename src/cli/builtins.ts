@@ -2,11 +2,18 @@
  * The composition root of the CLI: registers every environment family and policy that ships with sim-arena, so that
  * commands find them through the registries by id and name.
  */
+import type { Command } from 'commander';
 import { registerClassicControl } from '../../envs/classic-control/register.js';
+import { traceCommand } from '../../envs/simkube/cli/trace-command.js';
 import { registerPolicies } from '../../policies/register.js';
 
 /** Registers the shipped environments and policies (idempotent). */
 export function registerBuiltins(): void {
   registerClassicControl();
   registerPolicies();
+}
+
+/** The commands that environment families add to the CLI. */
+export function familyCommands(): Command[] {
+  return [traceCommand()];
 }

@@ -2,19 +2,21 @@
 /** The `sim-arena` command line. */
 import { Command } from 'commander';
 import { SimArenaError } from '../core/errors.js';
-import { registerBuiltins } from './builtins.js';
+import { familyCommands, registerBuiltins } from './builtins.js';
 import { demoCommand } from './commands/demo.js';
 import { envsCommand } from './commands/envs.js';
 import { packageInfo } from './package-info.js';
 
 /** Builds the program with every command. */
 function buildProgram(): Command {
-  return new Command('sim-arena')
+  const program = new Command('sim-arena')
     .description('Gymnasium-style environments for SimKube cluster traces and sandboxed CSV analysis')
     .version(packageInfo().version)
     .addCommand(envsCommand())
     .addCommand(demoCommand())
     .showHelpAfterError();
+  for (const command of familyCommands()) program.addCommand(command);
+  return program;
 }
 
 /** Runs the CLI with `argv`; typed sim-arena errors print their message and exit with code 2. */

@@ -79,7 +79,8 @@ function parseAmount(raw: JsonValue | undefined, where: string): bigint {
 function amountsOf(list: JsonValue | undefined, where: string): Amounts {
   const out: Amounts = new Map();
   if (!isPlainObject(list)) return out;
-  for (const [resource, raw] of Object.entries(list)) out.set(resource, parseAmount(raw, `${where}.${resource}`));
+  for (const [resource, raw] of Object.entries(list))
+    out.set(resource, parseAmount(raw, `${where}.${resource}`));
   return out;
 }
 
@@ -105,7 +106,8 @@ function containerRequests(container: JsonObject, where: string, options: Option
   const limits = amountsOf(resources.limits, `${where}.resources.limits`);
   for (const [resource, limit] of limits) if (!requests.has(resource)) requests.set(resource, limit);
   if (options.nonMissing) {
-    for (const [resource, amount] of options.nonMissing) if (!requests.has(resource)) requests.set(resource, amount);
+    for (const [resource, amount] of options.nonMissing)
+      if (!requests.has(resource)) requests.set(resource, amount);
   }
   return requests;
 }

@@ -19,8 +19,9 @@
  * - `deletedTs` is the time of the workload's deletion when the trace ends with it deleted (a deletion followed by a
  *   new apply clears it).
  */
+
+import { distance } from 'fastest-levenshtein';
 import { SimArenaError } from '../../../src/core/errors.js';
-import { closestNames } from '../../../src/core/suggest.js';
 import { Quantity, QuantityError } from './quantity.js';
 import { isPlainObject, type JsonObject, type JsonValue, type KubeObject, type Trace } from './schema.js';
 
@@ -124,7 +125,9 @@ export interface WorkloadLookupFailure {
 }
 
 /** The result of {@link resolveWorkloadRef}. */
-export type WorkloadRefLookup = { ok: true; ref: WorkloadRef } | { ok: false; failure: WorkloadLookupFailure };
+export type WorkloadRefLookup =
+  | { ok: true; ref: WorkloadRef }
+  | { ok: false; failure: WorkloadLookupFailure };
 
 /** The result of {@link findWorkload}. */
 export type WorkloadLookup = { ok: true; workload: Workload } | { ok: false; failure: WorkloadLookupFailure };
@@ -233,10 +236,13 @@ export function templatePathIn(obj: JsonObject, paths: readonly string[]): strin
 // Scanning the trace
 
 /** The identity fields of an object, when it has them. */
-function identityOf(obj: KubeObject): { kind: string; gvk: string; namespace: string; name: string } | undefined {
+function identityOf(
+  obj: KubeObject,
+): { kind: string; gvk: string; namespace: string; name: string } | undefined {
   const { apiVersion, kind } = obj;
   const name = obj.metadata.name;
-  if (typeof apiVersion !== 'string' || typeof kind !== 'string' || typeof name !== 'string') return undefined;
+  if (typeof apiVersion !== 'string' || typeof kind !== 'string' || typeof name !== 'string')
+    return undefined;
   const namespace = typeof obj.metadata.namespace === 'string' ? obj.metadata.namespace : '';
   return { kind, gvk: `${apiVersion}.${kind}`, namespace, name };
 }
@@ -275,7 +281,13 @@ function scan(trace: Trace): Scanned[] {
       let entry = found.get(key);
       if (entry === undefined) {
         entry = {
-          ref: { ...id, key: workloadKey(id.namespace, id.name) },
+          ref: {
+            gvk: id.gvk,
+            kind: id.kind,
+            namespace: id.namespace,
+            name: id.name,
+            key: workloadKey(id.namespace, id.name),
+          },
           paths,
           applied: [],
         };
@@ -327,9 +339,13 @@ function quantities(
       out[resource] = Quantity.parse(raw);
     } catch (error) {
       if (!(error instanceof QuantityError)) throw error;
-      throw new WorkloadQueryError('INVALID_QUANTITY', `${where()}: resources.${field}.${resource}: ${error.message}`, {
-        cause: error,
-      });
+      throw new WorkloadQueryError(
+        'INVALID_QUANTITY',
+        `${where()}: resources.${field}.${resource}: ${error.message}`,
+        {
+          cause: error,
+        },
+      );
     }
   }
   return out;
@@ -395,9 +411,22 @@ export function appliedVersionsOf(
 ): { ts: number; event: number; obj: KubeObject }[] {
   const out: { ts: number; event: number; obj: KubeObject }[] = [];
   trace.events.forEach((event, index) => {
-    for (const obj of event.appliedObjs) if (isObjectOf(obj, ref)) out.push({ ts: event.ts, event: index, obj });
+    for (const obj of event.appliedObjs)
+      if (isObjectOf(obj, ref)) out.push({ ts: event.ts, event: index, obj });
   });
   return out;
+}
+
+/** The workload whose key or bare name is a near miss of `wanted` (a typo), if any. */
+function closestRef(refs: readonly WorkloadRef[], wanted: string): string | undefined {
+  let best: { key: string; score: number } | undefined;
+  for (const ref of refs) {
+    const score = Math.min(distance(ref.key, wanted), distance(ref.name, wanted));
+    if (best === undefined || score < best.score) best = { key: ref.key, score };
+  }
+  return best !== undefined && best.score <= Math.max(2, Math.floor(wanted.length / 3))
+    ? best.key
+    : undefined;
 }
 
 function notFound(refs: readonly WorkloadRef[], wanted: string): WorkloadLookupFailure {
@@ -409,7 +438,7 @@ function notFound(refs: readonly WorkloadRef[], wanted: string): WorkloadLookupF
       choices,
     };
   }
-  const [closest] = closestNames(choices, wanted, 1);
+  const closest = closestRef(refs, wanted);
   return {
     code: 'WORKLOAD_NOT_FOUND',
     message:
@@ -430,7 +459,8 @@ export function resolveWorkloadRef(trace: Trace, wanted: string): WorkloadRefLoo
   if (parts.length === 3) {
     const [kind = '', namespace, name] = parts;
     matches = refs.filter(
-      (ref) => ref.kind.toLowerCase() === kind.toLowerCase() && ref.namespace === namespace && ref.name === name,
+      (ref) =>
+        ref.kind.toLowerCase() === kind.toLowerCase() && ref.namespace === namespace && ref.name === name,
     );
   } else if (parts.length === 2) {
     matches = refs.filter((ref) => ref.namespace === parts[0] && ref.name === parts[1]);
@@ -442,8 +472,7 @@ export function resolveWorkloadRef(trace: Trace, wanted: string): WorkloadRefLoo
   if (wanted === '' || matches.length === 0) return { ok: false, failure: notFound(refs, wanted) };
   if (matches.length === 1) return { ok: true, ref: matches[0]! };
   const keys = matches.map((ref) => ref.key);
-  const choices =
-    new Set(keys).size === keys.length ? keys : matches.map((ref) => `${ref.kind}/${ref.key}`);
+  const choices = new Set(keys).size === keys.length ? keys : matches.map((ref) => `${ref.kind}/${ref.key}`);
   return {
     ok: false,
     failure: {
@@ -465,7 +494,9 @@ export function findWorkload(trace: Trace, wanted: string): WorkloadLookup {
   const { ref } = resolved;
   const entry = scan(trace).find(
     (candidate) =>
-      candidate.ref.kind === ref.kind && candidate.ref.namespace === ref.namespace && candidate.ref.name === ref.name,
+      candidate.ref.kind === ref.kind &&
+      candidate.ref.namespace === ref.namespace &&
+      candidate.ref.name === ref.name,
   )!;
   return { ok: true, workload: buildWorkload(entry) };
 }

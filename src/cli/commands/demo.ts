@@ -2,11 +2,13 @@
  * `sim-arena demo`: the walkthrough a new user runs first. Builds the reference environment through the registry,
  * lets each demo policy play a few seeded episodes, narrates them, and ends with a leaderboard.
  */
-import { Command, InvalidArgumentError as CommanderArgumentError } from 'commander';
+import { Command } from 'commander';
+import { z } from 'zod';
 import type { Policy } from '../../core/policy.js';
 import { makePolicy } from '../../core/policy.js';
 import { make } from '../../core/registry.js';
 import { type EpisodeResult, rolloutEpisode } from '../../runner/rollout.js';
+import { zodOption } from '../options.js';
 
 /** One line of the demo's leaderboard. */
 export interface DemoStanding {
@@ -74,12 +76,12 @@ function mean(values: readonly number[]): number {
   return values.reduce((sum, v) => sum + v, 0) / Math.max(values.length, 1);
 }
 
-function positiveInteger(value: string): number {
-  const parsed = Number(value);
-  if (!Number.isSafeInteger(parsed) || parsed < 0)
-    throw new CommanderArgumentError('expected a non-negative integer');
-  return parsed;
-}
+const count = zodOption(
+  z.coerce
+    .number({ error: 'expected a non-negative integer' })
+    .int('expected a non-negative integer')
+    .min(0, 'expected a non-negative integer'),
+);
 
 /** The `demo` command. */
 export function demoCommand(): Command {
@@ -87,8 +89,8 @@ export function demoCommand(): Command {
     .description('play the reference environment with the baseline policies and print a leaderboard')
     .option('--env <id>', 'environment id', 'classic/CartPole-v1')
     .option('--policies <names>', 'comma-separated policy names', 'random,cartpole-balance')
-    .option('--episodes <n>', 'episodes per policy', positiveInteger, 5)
-    .option('--seed <n>', 'base seed (episode i uses seed + i)', positiveInteger, 0)
+    .option('--episodes <n>', 'episodes per policy', count, 5)
+    .option('--seed <n>', 'base seed (episode i uses seed + i)', count, 0)
     .action(async (options: { env: string; policies: string; episodes: number; seed: number }) => {
       await runDemo({
         envId: options.env,
