@@ -5,14 +5,14 @@
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
-  decodeMsgpackValue,
   decodeTrace,
   decodeTraceJson,
-  encodeMsgpackValue,
   encodeTrace,
   encodeTraceJson,
 } from '../../envs/simkube/trace/codec.js';
 import { TraceFormatError } from '../../envs/simkube/trace/errors.js';
+import { decodeMsgpackValue } from '../../envs/simkube/trace/msgpack-read.js';
+import { encodeMsgpackValue } from '../../envs/simkube/trace/msgpack-write.js';
 import type { Trace } from '../../envs/simkube/trace/schema.js';
 import { JSON_TRACE, MSGPACK_TRACES, readSharedTrace } from './fixtures.js';
 

@@ -4,17 +4,13 @@ import { join } from 'node:path';
 import { Packr } from 'msgpackr';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  decodeMsgpackValue,
   decodeTrace,
   decodeTraceFile,
   decodeTraceJson,
   detectTraceFormat,
-  encodeMsgpackValue,
   encodeTrace,
   encodeTraceJson,
-  parseJsonValue,
   readTraceFile,
-  sniffTraceFileFormat,
   writeTraceFile,
 } from '../../envs/simkube/trace/codec.js';
 import {
@@ -22,6 +18,10 @@ import {
   TraceFormatError,
   type TraceFormatErrorCode,
 } from '../../envs/simkube/trace/errors.js';
+import { parseJsonValue } from '../../envs/simkube/trace/json-read.js';
+import { sniffTraceFileFormat } from '../../envs/simkube/trace/layout.js';
+import { decodeMsgpackValue } from '../../envs/simkube/trace/msgpack-read.js';
+import { encodeMsgpackValue } from '../../envs/simkube/trace/msgpack-write.js';
 import {
   type JsonObject,
   type KubeObject,

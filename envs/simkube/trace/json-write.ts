@@ -6,6 +6,41 @@ import { TraceFormatError } from './errors.js';
 import { keysToWrite } from './key-order.js';
 import { describeValue, isPlainObject, MAX_TRACE_DEPTH } from './schema.js';
 
+/** Writes `items` one per line, indented, between `open` and `close`; empty lists as `{}` or `[]`. */
+function writeItems<T>(
+  out: string[],
+  indent: string,
+  [open, close]: readonly [string, string],
+  items: readonly T[],
+  writeItem: (item: T, indent: string) => void,
+): void {
+  if (items.length === 0) {
+    out.push(open, close);
+    return;
+  }
+  const inner = `${indent}  `;
+  out.push(open, '\n');
+  items.forEach((item, i) => {
+    out.push(inner);
+    writeItem(item, inner);
+    out.push(i === items.length - 1 ? '\n' : ',\n');
+  });
+  out.push(indent, close);
+}
+
+/** The entries of a `Map` or plain object to write as a JSON object, or undefined for other values. */
+function objectEntries(value: object): (readonly [string, unknown])[] | undefined {
+  if (value instanceof Map) {
+    return [...value].map(([key, item]) => {
+      if (typeof key !== 'string')
+        throw new TraceFormatError('UNENCODABLE', `JSON keys are strings, not ${describeValue(key)}`);
+      return [key, item] as const;
+    });
+  }
+  if (isPlainObject(value)) return keysToWrite(value).map((key) => [key, value[key]] as const);
+  return undefined;
+}
+
 function writeJson(value: unknown, indent: string, depth: number, out: string[]): void {
   switch (typeof value) {
     case 'boolean':
@@ -39,49 +74,18 @@ function writeJson(value: unknown, indent: string, depth: number, out: string[])
       `values nest deeper than ${MAX_TRACE_DEPTH} levels (or refer to themselves)`,
     );
   }
-  const inner = `${indent}  `;
-  let entries: (readonly [string, unknown])[] | undefined;
-  if (value instanceof JsonEntries) entries = [...value.entries];
-  else if (value instanceof Map) {
-    entries = [...value].map(([key, item]) => {
-      if (typeof key !== 'string')
-        throw new TraceFormatError('UNENCODABLE', `JSON keys are strings, not ${describeValue(key)}`);
-      return [key, item] as const;
-    });
-  } else if (isPlainObject(value)) {
-    entries = keysInFileOrder(value)
-      .filter((key) => value[key] !== undefined)
-      .map((key) => [key, value[key]] as const);
-  }
+  const entries = typeof value === 'object' ? objectEntries(value) : undefined;
   if (entries !== undefined) {
-    if (entries.length === 0) {
-      out.push('{}');
-      return;
-    }
-    out.push('{\n');
-    entries.forEach(([key, item], i) => {
-      out.push(inner, JSON.stringify(key), ': ');
+    writeItems(out, indent, ['{', '}'], entries, ([key, item], inner) => {
+      out.push(JSON.stringify(key), ': ');
       writeJson(item, inner, depth + 1, out);
-      out.push(i === entries.length - 1 ? '\n' : ',\n');
     });
-    out.push(indent, '}');
-    return;
+  } else if (Array.isArray(value)) {
+    writeItems(out, indent, ['[', ']'], value, (item, inner) => writeJson(item, inner, depth + 1, out));
+  } else {
+    throw new TraceFormatError('UNENCODABLE', `JSON cannot hold ${describeValue(value)}`);
   }
-  if (Array.isArray(value)) {
-    if (value.length === 0) {
-      out.push('[]');
-      return;
-    }
-    out.push('[\n');
-    value.forEach((item, i) => {
-      out.push(inner);
-      writeJson(item, inner, depth + 1, out);
-      out.push(i === value.length - 1 ? '\n' : ',\n');
-    });
-    out.push(indent, ']');
-    return;
-  }
-  throw new TraceFormatError('UNENCODABLE', `JSON cannot hold ${describeValue(value)}`);
+}
 
 /**
  * Writes a raw value as JSON text (see the module comment); `Map` keys must be strings, undefined object properties

@@ -17,12 +17,12 @@ function bytesLeft(count: number): string {
   return count === 1 ? '1 byte' : `${count} bytes`;
 }
 
-/** Whether bytes are valid UTF-8; pure ASCII, the common case, is checked without decoding. */
-function isUtf8(bytes: Uint8Array): boolean {
-  for (let i = 0; i < bytes.length; i++) {
+/** Whether `bytes[from, to)` are valid UTF-8; pure ASCII, the common case, is checked without decoding. */
+function isUtf8(bytes: Uint8Array, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) {
     if (bytes[i]! >= 0x80) {
       try {
-        strictUtf8.decode(bytes);
+        strictUtf8.decode(bytes.subarray(from, to));
         return true;
       } catch {
         return false;
@@ -94,7 +94,7 @@ function walk(bytes: Uint8Array, file: string | undefined): void {
   };
   const string = (size: number): void => {
     const from = payload('a string', size);
-    if (!isUtf8(bytes.subarray(from, pos))) {
+    if (!isUtf8(bytes, from, pos)) {
       throw fail('INVALID_TRACE', `the string at byte ${start} is not valid UTF-8`);
     }
   };

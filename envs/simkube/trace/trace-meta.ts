@@ -47,9 +47,13 @@ export const TraceLabelSchema = z.enum(TRACE_LABELS, {
 function quantityText(what: string) {
   return z.string({ error: `expected ${what} as a quantity string` }).superRefine((text, ctx) => {
     try {
-      if (Quantity.parse(text).sign() <= 0) ctx.addIssue({ code: 'custom', message: `${what} must be positive` });
+      if (Quantity.parse(text).sign() <= 0)
+        ctx.addIssue({ code: 'custom', message: `${what} must be positive` });
     } catch (error) {
-      ctx.addIssue({ code: 'custom', message: error instanceof QuantityError ? error.message : String(error) });
+      ctx.addIssue({
+        code: 'custom',
+        message: error instanceof QuantityError ? error.message : String(error),
+      });
     }
   });
 }
@@ -59,7 +63,9 @@ export const ClusterShapeSchema = z.strictObject({
   nodes: z.int({ error: 'expected a whole number of nodes' }).min(1, { error: 'expected at least one node' }),
   cpu: quantityText('the CPU each node allocates'),
   memory: quantityText('the memory each node allocates'),
-  pods: z.int({ error: 'expected a whole number of pods' }).min(1, { error: 'expected at least one pod per node' }),
+  pods: z
+    .int({ error: 'expected a whole number of pods' })
+    .min(1, { error: 'expected at least one pod per node' }),
 });
 
 /** The cluster a trace was made for: `nodes` identical nodes, each allocating `cpu`, `memory` and `pods`. */
@@ -135,9 +141,14 @@ export function parseTraceMeta(text: string, file = '<meta>'): TraceMeta {
     value = JSON.parse(text);
   } catch (cause) {
     const reason = cause instanceof Error ? cause.message : String(cause);
-    throw new TraceMetaError('INVALID_META', file, `not valid JSON (${reason}); regenerate the trace and its meta file.`, {
-      cause,
-    });
+    throw new TraceMetaError(
+      'INVALID_META',
+      file,
+      `not valid JSON (${reason}); regenerate the trace and its meta file.`,
+      {
+        cause,
+      },
+    );
   }
   const result = TraceMetaSchema.safeParse(value);
   if (result.success) return result.data;

@@ -13,8 +13,10 @@
  * mentions gets the only tracked GVK when the config tracks exactly one, and is otherwise dropped with a warning (it
  * names no object the trace can create).
  */
-import { type DecodeOptions, decodeMsgpackValue, traceFromValue } from './codec.js';
+import { traceFromValue } from './codec.js';
+import type { DecodeOptions } from './decode-options.js';
 import { TraceFormatError } from './errors.js';
+import { decodeMsgpackValue } from './msgpack-read.js';
 import { gvkOf, type Trace } from './schema.js';
 
 /** Options of {@link upgradePre2Trace}. */
