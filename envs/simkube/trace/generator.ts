@@ -994,7 +994,9 @@ export function generateTrace(options: GenerateTraceOptions): GeneratedTrace {
     );
   }
   const rng = createRng(seed);
-  const label = options.label ?? rng.choice(TRACE_LABELS);
+  // always draw, so that a trace generated without a label equals the one generated with the label it drew
+  const drawn = rng.choice(TRACE_LABELS);
+  const label = options.label ?? drawn;
   const cluster = drawCluster(rng, label);
   const names = new Names(rng);
   const namespaces = rng.shuffle(NAMESPACES).slice(0, rng.integer(1, 4));

@@ -188,12 +188,12 @@ class JsonReader {
           break;
         case 'u': {
           const unit = this.hex4();
-          if (unit >= 0xdc00 && unit <= 0xdfff) throw this.fail('lone low surrogate in a \\u escaped');
+          if (unit >= 0xdc00 && unit <= 0xdfff) throw this.fail('lone low surrogate in a \\u escape');
           if (unit >= 0xd800 && unit <= 0xdbff) {
-            if (!text.startsWith('\\u', this.pos)) throw this.fail('lone high surrogate in a \\u escaped');
+            if (!text.startsWith('\\u', this.pos)) throw this.fail('lone high surrogate in a \\u escape');
             this.pos += 2;
             const low = this.hex4();
-            if (low < 0xdc00 || low > 0xdfff) throw this.fail('lone high surrogate in a \\u escaped');
+            if (low < 0xdc00 || low > 0xdfff) throw this.fail('lone high surrogate in a \\u escape');
             out += String.fromCharCode(unit, low);
           } else {
             out += String.fromCharCode(unit);
@@ -202,7 +202,7 @@ class JsonReader {
         }
         default:
           this.pos--;
-          throw this.fail(`invalid escaped \\${escaped}`);
+          throw this.fail(`invalid escape \\${escaped}`);
       }
       chunk = this.pos;
     }

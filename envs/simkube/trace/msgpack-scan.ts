@@ -49,7 +49,7 @@ export function scanMsgpack(bytes: Uint8Array, file: string | undefined): void {
       'NOT_MSGPACK',
       sniffTraceFileFormat(bytes) === 'json'
         ? 'looks like JSON, not msgpack; read it with decodeTraceJson or readTraceFile (which detects the format)'
-        : `is not a msgpack trace: it starts with byte ${hex(first)}, while a SimKube trace starts with a msgpack map header (0x80–0x8f, 0xde or 0xdf)`,
+        : `is not a msgpack trace: it starts with byte ${hex(first)}, while a SimKube trace starts with a msgpack map header (0x80–0x8f, 0xde or 0xdf; an array header for pre-2.0 traces)`,
       { file },
     );
   }
