@@ -9,10 +9,20 @@ import { Command } from 'commander';
 import { z } from 'zod';
 import { zodOption } from '../../../src/cli/options.js';
 import { SimArenaError } from '../../../src/core/errors.js';
+import { writeBundledTraces } from '../trace/canonical.js';
 import { readTraceFile, writeTraceFile } from '../trace/codec.js';
+import { generateTraceSet } from '../trace/generator.js';
+import { applyTraceOp, TRACE_OP_TYPES, TraceOpSchema } from '../trace/ops.js';
+import { TRACE_LABELS } from '../trace/trace-meta.js';
 import { upgradePre2Trace } from '../trace/upgrade.js';
+import { formatTraceSummary, summarizeTrace } from './trace-inspect.js';
 
 const formatOption = zodOption(z.enum(['json', 'msgpack'], { error: 'expected json or msgpack' }));
+const countOption = zodOption(z.coerce.number().int().min(0, 'expected a non-negative integer'));
+const labelOption = zodOption(z.enum(TRACE_LABELS, { error: `expected one of ${TRACE_LABELS.join(', ')}` }));
+
+/** A failed trace operation, as the CLI reports it (exit code 2 with the valid choices). */
+export class TraceEditError extends SimArenaError {}
 
 /** The output path of `convert` when none is given: the same name with the other extension. */
 export function convertedPath(file: string, to: 'json' | 'msgpack'): string {
@@ -22,6 +32,18 @@ export function convertedPath(file: string, to: 'json' | 'msgpack'): string {
 
 function out(line: string): void {
   process.stdout.write(`${line}\n`);
+}
+
+function inspectCommand(): Command {
+  return new Command('inspect')
+    .description('show a trace: version, events, time span, workloads with requests and replicas over time')
+    .argument('<file>', 'trace file')
+    .option('--json', 'print JSON instead of text')
+    .action(async (file: string, options: { json?: boolean }) => {
+      const summary = summarizeTrace(await readTraceFile(file));
+      if (options.json) out(JSON.stringify(summary, null, 2));
+      else for (const line of formatTraceSummary(file, summary)) out(line);
+    });
 }
 
 function convertCommand(): Command {
@@ -81,11 +103,92 @@ function upgradeCommand(): Command {
     });
 }
 
+function generateCommand(): Command {
+  return new Command('generate')
+    .description('generate labelled traces with a known defect and fix, each with a .meta.json sidecar')
+    .requiredOption('--count <n>', 'how many traces', countOption)
+    .requiredOption('--seed <n>', 'the seed of the set', countOption)
+    .option(
+      '--label <label>',
+      `one label for all (${TRACE_LABELS.join(', ')}); default: cycle through them`,
+      labelOption,
+    )
+    .requiredOption('--out <dir>', 'output directory')
+    .action(
+      async (options: {
+        count: number;
+        seed: number;
+        label?: (typeof TRACE_LABELS)[number];
+        out: string;
+      }) => {
+        const index = await generateTraceSet(
+          { count: options.count, seed: options.seed, label: options.label },
+          options.out,
+        );
+        for (const entry of index.traces) out(`${entry.file}  ${entry.label}`);
+        out(`${index.traces.length} traces in ${options.out} (index.json lists labels, clusters and fixes)`);
+      },
+    );
+}
+
+function editCommand(): Command {
+  return new Command('edit')
+    .description('apply one operation to a workload of a trace')
+    .argument('<file>', 'trace file')
+    .requiredOption('--op <op>', TRACE_OP_TYPES.join(', '))
+    .requiredOption('--workload <name>', 'namespace/name, or a name that is unambiguous')
+    .option('--container <name>', 'the container (default: the first app container)')
+    .option('--cpu <quantity>', 'set_requests: the CPU request, e.g. 750m')
+    .option('--memory <quantity>', 'set_requests: the memory request, e.g. 1Gi')
+    .option('--replicas <n>', 'set_replicas: the replica count', countOption)
+    .requiredOption('--out <file>', 'output file')
+    .action(async (file: string, options: Record<string, unknown>) => {
+      const { out: target, op, ...rest } = options;
+      const parsed = TraceOpSchema.safeParse({ type: op, ...rest });
+      if (!parsed.success) {
+        const problems = parsed.error.issues
+          .map((i) => `${i.path.join('.') || 'op'}: ${i.message}`)
+          .join('; ');
+        throw new TraceEditError('INVALID_OPERATION', `invalid operation: ${problems}`);
+      }
+      const result = applyTraceOp(await readTraceFile(file), parsed.data);
+      if (!result.ok) {
+        const choices =
+          result.failure.choices.length > 0 ? ` Valid choices: ${result.failure.choices.join(', ')}.` : '';
+        throw new TraceEditError(result.failure.code, `${result.failure.message}${choices}`);
+      }
+      await writeTraceFile(String(target), result.trace);
+      for (const c of result.changes) {
+        const where = c.container === undefined ? c.workload : `${c.workload} ${c.container}`;
+        out(`${where}: ${c.field} ${c.from ?? '(absent)'} → ${c.to} in ${c.events} event(s)`);
+      }
+      out(`wrote ${String(target)}`);
+    });
+}
+
+function bundleCommand(): Command {
+  return new Command('bundle')
+    .description(
+      'write the traces that ship with sim-arena: canonical/ and generated/ (100 from a fixed seed)',
+    )
+    .requiredOption('--out <dir>', 'root directory (the repository uses traces/)')
+    .action(async (options: { out: string }) => {
+      const bundled = await writeBundledTraces(options.out);
+      out(
+        `${bundled.canonical.length} canonical and ${bundled.generated.traces.length} generated traces in ${options.out}`,
+      );
+    });
+}
+
 /** The `trace` command and its subcommands. */
 export function traceCommand(): Command {
   return new Command('trace')
     .description('read, write, edit and generate SimKube trace files')
+    .addCommand(inspectCommand())
     .addCommand(convertCommand())
     .addCommand(validateCommand())
-    .addCommand(upgradeCommand());
+    .addCommand(generateCommand())
+    .addCommand(editCommand())
+    .addCommand(upgradeCommand())
+    .addCommand(bundleCommand());
 }

@@ -1,0 +1,856 @@
+/**
+ * Replays a SimKube trace onto a simulated cluster and reports, at any time of the trace, which pods run, which are
+ * Pending and why, per workload and per node. Deterministic: the same compiled trace and nodes always give the same
+ * result.
+ *
+ * `compileTrace` turns a trace into workloads, pod shapes and a timeline once (no quantity is parsed during a
+ * replay); `simulate` replays it, event by event in time order. Compilation is cached per applied object, so after a
+ * trace operation (which shares untouched objects with its input) recompiling only reads the objects that changed.
+ *
+ * Semantics (what the controllers would do, simplified; kube-scheduler's part is in `scheduler.ts`):
+ * - Workloads are identified by kind, namespace and name. Kinds replayed: Deployment, ReplicaSet, StatefulSet,
+ *   DaemonSet, Job, CronJob and Pod; other kinds (including custom kinds with pod templates) create no pods.
+ *   Objects deleted without ever being applied are ignored.
+ * - Deployment / ReplicaSet: `spec.replicas` pods (default 1). Scaling up adds pods; scaling down removes Pending
+ *   pods first, then the newest (the ReplicaSet controller's order). StatefulSet: pods `<name>-<ordinal>`; scaling
+ *   down removes the highest ordinals; with `podManagementPolicy: OrderedReady` (the default) ordinal k is created
+ *   only once ordinals below k run, `Parallel` creates them all at once.
+ * - Applying a changed pod template (Deployment, ReplicaSet, StatefulSet, DaemonSet, bare Pod) replaces every pod
+ *   of the workload at once: Recreate semantics, not a rolling update, so an edit is judged on the new pods alone.
+ *   Job and CronJob templates only affect pods created afterwards (a Job's template is immutable in Kubernetes).
+ * - Deleting a workload removes its Pending and Running pods; Succeeded pods stay in the result as history.
+ * - DaemonSet: one pod per node whose labels match its nodeSelector / required node affinity and whose NoSchedule
+ *   and NoExecute taints it tolerates (with the tolerations the DaemonSet controller adds, unschedulable included),
+ *   pinned to that node; it runs there if it fits, else stays Pending with the scheduler's message.
+ * - Job: `parallelism` pods at a time (default 1) until `completions` (default 1) have succeeded. CronJob: one run
+ *   (a pod) at each start time recorded in `pod_lifecycles` while the CronJob exists; without recorded start times,
+ *   one run when it is applied, lasting to the end. Bare Pod: one pod.
+ * - Durations: pods of Jobs, CronJobs and bare Pods take the `pod_lifecycles` recorded for their owner, the n-th pod
+ *   the n-th lifecycle (cycling, as SimKube's driver does; the lifecycles of every pod-spec hash, in file order):
+ *   `{ Finished: [start, end] }` runs `end - start` seconds from the moment the pod is bound, then Succeeded;
+ *   `{ Running: start }` and `"Empty"` (the driver sets no completion time for them) and no lifecycle run to the end.
+ *   Pods of the other kinds run until removed.
+ * - Each time point (an event, a recorded run start, a pod's end) is processed as: finished pods release their
+ *   resources, then the events of that time apply in order, then the scheduler tries new pods, and every Pending pod
+ *   when something bound was released or removed, in queue order (priority, then arrival). No preemption.
+ * - Pod names: `<workload>-<ordinal>` for StatefulSets, `<workload>-<n>` otherwise (n counts the workload's pods
+ *   from 0 and never reuses a number).
+ * - The result is the state after every time point ≤ `at` (default: the end of the trace, its last event or
+ *   lifecycle time). "Ready" is Running (no readiness probes); `total` counts Running and Pending pods.
+ */
+import { InvalidArgumentError, SimArenaError } from '../../../src/core/errors.js';
+import {
+  isPlainObject,
+  type JsonObject,
+  type JsonValue,
+  type KubeObject,
+  type Lifecycle,
+  type Trace,
+} from '../trace/schema.js';
+import { podTemplateOf, replicasOf, templatePathIn, templatePathsOf } from '../trace/workloads.js';
+import type { NodeResources, SimNode } from './nodes.js';
+import { PodRequestsError } from './pod-requests.js';
+import {
+  type CompiledCluster,
+  compileCluster,
+  NodeUsage,
+  type PodShape,
+  podShapeOf,
+  type SchedulablePod,
+  SchedulerError,
+  scheduleQueue,
+  staticVerdicts,
+  type Toleration,
+} from './scheduler.js';
+
+/** The kinds whose pods the simulator creates. */
+export const REPLAYED_KINDS = [
+  'Deployment',
+  'ReplicaSet',
+  'StatefulSet',
+  'DaemonSet',
+  'Job',
+  'CronJob',
+  'Pod',
+] as const;
+
+/** One of {@link REPLAYED_KINDS}. */
+export type ReplayedKind = (typeof REPLAYED_KINDS)[number];
+
+/** The tolerations the DaemonSet controller adds to its pods (`AddOrUpdateDaemonPodTolerations`). */
+export const DAEMONSET_TOLERATIONS: readonly Toleration[] = Object.freeze([
+  { key: 'node.kubernetes.io/not-ready', operator: 'Exists', value: '', effect: 'NoExecute' },
+  { key: 'node.kubernetes.io/unreachable', operator: 'Exists', value: '', effect: 'NoExecute' },
+  { key: 'node.kubernetes.io/disk-pressure', operator: 'Exists', value: '', effect: 'NoSchedule' },
+  { key: 'node.kubernetes.io/memory-pressure', operator: 'Exists', value: '', effect: 'NoSchedule' },
+  { key: 'node.kubernetes.io/pid-pressure', operator: 'Exists', value: '', effect: 'NoSchedule' },
+  { key: 'node.kubernetes.io/unschedulable', operator: 'Exists', value: '', effect: 'NoSchedule' },
+]);
+
+const HOST_NETWORK_TOLERATION: Toleration = {
+  key: 'node.kubernetes.io/network-unavailable',
+  operator: 'Exists',
+  value: '',
+  effect: 'NoSchedule',
+};
+
+/** The stable codes of a {@link ReplayError}. */
+export type ReplayErrorCode =
+  /** A workload's applied object has no pod template (or no pod spec in it) where the config says. */
+  | 'MISSING_POD_TEMPLATE'
+  /** A request, limit or overhead is not a valid non-negative quantity. */
+  | 'INVALID_QUANTITY'
+  /** A request is too large to compute with exactly. */
+  | 'REQUEST_TOO_LARGE';
+
+/** A trace cannot be replayed: the message names the event, the workload and the field. */
+export class ReplayError extends SimArenaError {
+  declare readonly code: ReplayErrorCode;
+
+  constructor(code: ReplayErrorCode, message: string, options?: ErrorOptions) {
+    super(code, message, options);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Compiled traces
+
+/** What one applied version of a workload asks for, computed once per applied object. */
+export interface CompiledVersion {
+  /** The pod template as text (the pod spec for bare Pods): a change means the pods are replaced. */
+  readonly templateKey: string;
+  /** The scheduler's view of its pods. */
+  readonly shape: PodShape;
+  /** `spec.replicas` (Deployment, ReplicaSet, StatefulSet; default 1), else 1. */
+  readonly replicas: number;
+  /** A Job's (or a CronJob's job template's) `parallelism`, default 1. */
+  readonly parallelism: number;
+  /** A Job's (or a CronJob's job template's) `completions`, default 1. */
+  readonly completions: number;
+  /** A StatefulSet's `podManagementPolicy` is OrderedReady (the default). */
+  readonly orderedReady: boolean;
+}
+
+/** A workload of a compiled trace. */
+export interface CompiledWorkload {
+  /** Its position in {@link CompiledTrace.workloads}. */
+  readonly index: number;
+  /** Its kind. */
+  readonly kind: ReplayedKind;
+  /** Its namespace (`""` when cluster-scoped). */
+  readonly namespace: string;
+  /** Its name. */
+  readonly name: string;
+  /** `Kind/namespace/name`. */
+  readonly key: string;
+  /** The lifecycles recorded for its pods (every pod-spec hash, in file order). */
+  readonly lifecycles: readonly Lifecycle[];
+  /** For CronJobs: the indexes into `lifecycles` of the runs with a start time, by start time. */
+  readonly cronRuns: readonly number[];
+  /** Pod names by number, filled as replays need them. */
+  readonly podNames: string[];
+}
+
+/** What happens at one time point of the timeline. */
+export interface TimelineStep {
+  /** Unix seconds. */
+  readonly ts: number;
+  /** Apply a version, delete the workload, or start a CronJob run. */
+  readonly op: 'apply' | 'delete' | 'run';
+  /** The workload's index. */
+  readonly workload: number;
+  /** The version applied (`apply` only). */
+  readonly version: CompiledVersion | null;
+  /** The index into the workload's lifecycles (`run` only), else −1. */
+  readonly run: number;
+}
+
+/** A trace prepared for replays: its workloads and a time-ordered timeline. */
+export interface CompiledTrace {
+  /** The workloads, in the order they are first applied. */
+  readonly workloads: readonly CompiledWorkload[];
+  /** Applies, deletions and CronJob runs in time order (events in file order within a time). */
+  readonly steps: readonly TimelineStep[];
+  /** The end of the trace: its last event or lifecycle time (0 for an empty trace). */
+  readonly endTime: number;
+}
+
+/** What compilation learnt about one applied object: who it is, and its version under the given template paths. */
+interface CachedObject {
+  readonly kind: ReplayedKind;
+  readonly namespace: string;
+  readonly name: string;
+  /** kind, namespace and name joined. */
+  readonly id: string;
+  readonly gvk: string;
+  /** The template paths (joined) the version was compiled with. */
+  paths: string;
+  version: CompiledVersion | null;
+}
+
+const objectCache = new WeakMap<KubeObject, CachedObject>();
+
+function isReplayedKind(kind: string): kind is ReplayedKind {
+  return (REPLAYED_KINDS as readonly string[]).includes(kind);
+}
+
+function jsonText(value: JsonValue): string {
+  return JSON.stringify(value, (_key, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v));
+}
+
+function positiveIntOr(value: JsonValue | undefined, fallback: number): number {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0 ? value : fallback;
+}
+
+function compileVersion(obj: KubeObject, kind: ReplayedKind, paths: readonly string[], where: string): CompiledVersion {
+  const path = templatePathIn(obj, paths);
+  const template = podTemplateOf(obj, path);
+  const podSpec = template?.spec;
+  if (template === undefined || !isPlainObject(podSpec)) {
+    throw new ReplayError(
+      'MISSING_POD_TEMPLATE',
+      `${where}: no pod ${template === undefined ? 'template' : 'spec'} at ${JSON.stringify(path)}${template === undefined ? '' : '/spec'}; ` +
+        'the tracer config (podSpecTemplatePaths) or the object is wrong, fix one of them.',
+    );
+  }
+  const spec = podSpec as JsonObject;
+  const extra: Toleration[] = [];
+  if (kind === 'DaemonSet') {
+    extra.push(...DAEMONSET_TOLERATIONS);
+    if (spec.hostNetwork === true) extra.push(HOST_NETWORK_TOLERATION);
+  }
+  let shape: PodShape;
+  try {
+    shape = podShapeOf(spec, { extraTolerations: extra });
+  } catch (error) {
+    if (error instanceof PodRequestsError) {
+      throw new ReplayError('INVALID_QUANTITY', `${where}: ${error.message}`, { cause: error });
+    }
+    if (error instanceof SchedulerError) {
+      throw new ReplayError('REQUEST_TOO_LARGE', `${where}: ${error.message}`, { cause: error });
+    }
+    throw error;
+  }
+  const objSpec = isPlainObject(obj.spec) ? obj.spec : {};
+  const jobSpec =
+    kind === 'CronJob'
+      ? isPlainObject(objSpec.jobTemplate) && isPlainObject(objSpec.jobTemplate.spec)
+        ? objSpec.jobTemplate.spec
+        : {}
+      : objSpec;
+  return {
+    templateKey: jsonText(kind === 'Pod' ? spec : template),
+    shape,
+    replicas: replicasOf(obj, kind) ?? 1,
+    parallelism: positiveIntOr(jobSpec.parallelism, 1),
+    completions: positiveIntOr(jobSpec.completions, 1),
+    orderedReady: objSpec.podManagementPolicy !== 'Parallel',
+  };
+}
+
+function lifecycleStart(lifecycle: Lifecycle): number | undefined {
+  if (lifecycle === 'Empty') return undefined;
+  return 'Running' in lifecycle ? lifecycle.Running : lifecycle.Finished[0];
+}
+
+function identityKey(kind: string, namespace: string, name: string): string {
+  return `${kind}\u0000${namespace}\u0000${name}`;
+}
+
+function identityOf(obj: KubeObject): Omit<CachedObject, 'paths' | 'version'> | null {
+  const { kind, apiVersion } = obj;
+  const name = obj.metadata.name;
+  if (typeof kind !== 'string' || !isReplayedKind(kind) || typeof name !== 'string') return null;
+  const namespace = typeof obj.metadata.namespace === 'string' ? obj.metadata.namespace : '';
+  return {
+    kind,
+    namespace,
+    name,
+    id: identityKey(kind, namespace, name),
+    gvk: `${typeof apiVersion === 'string' ? apiVersion : ''}.${kind}`,
+  };
+}
+
+/**
+ * Prepares a trace for {@link simulate}: its workloads, the pod shape of every applied version (requests through
+ * `effectivePodRequests`), and the timeline. Cached per applied object (see the module documentation).
+ * @throws ReplayError `MISSING_POD_TEMPLATE`, `INVALID_QUANTITY` or `REQUEST_TOO_LARGE`, naming the event and workload.
+ */
+export function compileTrace(trace: Trace): CompiledTrace {
+  const lifecyclesByOwner = new Map<string, Lifecycle[]>();
+  let endTime = Number.NEGATIVE_INFINITY;
+  for (const [[gvk, nsName], byHash] of trace.podLifecycles) {
+    const kind = gvk.slice(gvk.lastIndexOf('.') + 1);
+    const slash = nsName.indexOf('/');
+    const key = identityKey(kind, slash < 0 ? '' : nsName.slice(0, slash), slash < 0 ? nsName : nsName.slice(slash + 1));
+    let list = lifecyclesByOwner.get(key);
+    if (list === undefined) {
+      list = [];
+      lifecyclesByOwner.set(key, list);
+    }
+    for (const lifecycles of byHash.values()) {
+      for (const lifecycle of lifecycles) {
+        list.push(lifecycle);
+        if (lifecycle !== 'Empty') {
+          const last = 'Running' in lifecycle ? lifecycle.Running : lifecycle.Finished[1];
+          const first = lifecycleStart(lifecycle)!;
+          endTime = Math.max(endTime, first, last);
+        }
+      }
+    }
+  }
+
+  const workloads: CompiledWorkload[] = [];
+  const byIdentity = new Map<string, CompiledWorkload>();
+  const steps: TimelineStep[] = [];
+  const pathsByGvk = new Map<string, { paths: string[]; joined: string }>();
+  trace.events.forEach((event, e) => {
+    endTime = Math.max(endTime, event.ts);
+    for (const obj of event.appliedObjs) {
+      let cached = objectCache.get(obj);
+      if (cached === undefined) {
+        const identity = identityOf(obj);
+        if (identity === null) continue;
+        cached = { ...identity, paths: '', version: null };
+        objectCache.set(obj, cached);
+      }
+      const { kind, namespace, name, id, gvk } = cached;
+      let workload = byIdentity.get(id);
+      if (workload === undefined) {
+        const lifecycles = lifecyclesByOwner.get(id) ?? [];
+        const cronRuns =
+          kind === 'CronJob'
+            ? lifecycles
+                .map((lifecycle, i) => ({ i, start: lifecycleStart(lifecycle) }))
+                .filter((run): run is { i: number; start: number } => run.start !== undefined)
+                .sort((a, b) => a.start - b.start || a.i - b.i)
+                .map((run) => run.i)
+            : [];
+        workload = {
+          index: workloads.length,
+          kind,
+          namespace,
+          name,
+          key: `${kind}/${namespace}/${name}`,
+          lifecycles,
+          cronRuns,
+          podNames: [],
+        };
+        workloads.push(workload);
+        byIdentity.set(id, workload);
+      }
+      let paths = pathsByGvk.get(gvk);
+      if (paths === undefined) {
+        const list = templatePathsOf(trace, gvk, kind);
+        paths = { paths: list, joined: list.join('\u0000') };
+        pathsByGvk.set(gvk, paths);
+      }
+      if (cached.version === null || cached.paths !== paths.joined) {
+        const where = `events[${e}] (ts ${event.ts}): ${kind} ${namespace === '' ? name : `${namespace}/${name}`}`;
+        cached.version = compileVersion(obj, kind, paths.paths, where);
+        cached.paths = paths.joined;
+      }
+      steps.push({ ts: event.ts, op: 'apply', workload: workload.index, version: cached.version, run: -1 });
+    }
+    for (const obj of event.deletedObjs) {
+      const { kind } = obj;
+      const name = obj.metadata.name;
+      if (typeof kind !== 'string' || typeof name !== 'string') continue;
+      const namespace = typeof obj.metadata.namespace === 'string' ? obj.metadata.namespace : '';
+      const workload = byIdentity.get(identityKey(kind, namespace, name));
+      if (workload !== undefined) {
+        steps.push({ ts: event.ts, op: 'delete', workload: workload.index, version: null, run: -1 });
+      }
+    }
+  });
+  for (const workload of workloads) {
+    for (const run of workload.cronRuns) {
+      steps.push({ ts: lifecycleStart(workload.lifecycles[run]!)!, op: 'run', workload: workload.index, version: null, run });
+    }
+  }
+  // stable: events keep their file order within a time, and CronJob runs come after the events of their time
+  let sorted = true;
+  for (let i = 1; i < steps.length && sorted; i++) sorted = steps[i - 1]!.ts <= steps[i]!.ts;
+  if (!sorted) {
+    const order = steps.map((step, i) => ({ step, i }));
+    order.sort((a, b) => a.step.ts - b.step.ts || a.i - b.i);
+    for (let i = 0; i < order.length; i++) steps[i] = order[i]!.step;
+  }
+  return {
+    workloads,
+    steps,
+    endTime: endTime === Number.NEGATIVE_INFINITY ? 0 : endTime,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Results
+
+/** A pod's phase in the simulation ("Running" counts as ready: no readiness probes are simulated). */
+export type SimPodPhase = 'Running' | 'Pending' | 'Succeeded';
+
+/** One pod at the time of the result. */
+export interface SimPodResult {
+  /** `<workload>-<n>` (StatefulSets: `<workload>-<ordinal>`). */
+  name: string;
+  /** Its namespace. */
+  namespace: string;
+  /** Its workload, `Kind/namespace/name`. */
+  workload: string;
+  /** Its phase. */
+  phase: SimPodPhase;
+  /** The node it runs (or ran) on. */
+  node?: string;
+  /** Its FailedScheduling message, while Pending. */
+  reason?: string;
+}
+
+/** One workload at the time of the result. */
+export interface WorkloadResult {
+  /** `Kind/namespace/name`. */
+  key: string;
+  /** Its kind. */
+  kind: string;
+  /** Its namespace. */
+  namespace: string;
+  /** Its name. */
+  name: string;
+  /** Running pods. */
+  ready: number;
+  /** Pending pods. */
+  pending: number;
+  /** Running and Pending pods. */
+  total: number;
+  /** Succeeded pods (finished Job, CronJob and bare-Pod runs). */
+  succeeded: number;
+  /** The distinct FailedScheduling messages of its Pending pods, in pod order. */
+  pendingReasons: string[];
+}
+
+/** One node at the time of the result. */
+export interface NodeResult {
+  /** Its name. */
+  name: string;
+  /** What the pods bound to it request (`pods`: how many are bound). */
+  requested: NodeResources;
+  /** What it offers. */
+  allocatable: NodeResources;
+}
+
+/** The state of the simulated cluster at one time of the trace. */
+export interface SimulationResult {
+  /** The time of the state (unix seconds). */
+  time: number;
+  /** Every pod that exists (Running, Pending, Succeeded), in creation order. */
+  pods: SimPodResult[];
+  /** Every workload applied by then, in the order first applied. */
+  workloads: WorkloadResult[];
+  /** Every node, in cluster order. */
+  nodes: NodeResult[];
+  /** Running (`ready`) and Pending pods, and their sum (`total`). */
+  summary: { ready: number; pending: number; total: number };
+}
+
+/** Options of {@link simulate}. */
+export interface SimulateOptions {
+  /** The time of the state to report (unix seconds); default the trace's end. */
+  at?: number | undefined;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Replay
+
+const PENDING = 0;
+const RUNNING = 1;
+const SUCCEEDED = 2;
+const GONE = 3;
+
+interface PodState extends SchedulablePod {
+  readonly workload: WorkloadState;
+  readonly number: number;
+  phase: number;
+  readonly duration: number;
+  endAt: number;
+}
+
+interface WorkloadState {
+  readonly compiled: CompiledWorkload;
+  applied: boolean;
+  live: boolean;
+  version: CompiledVersion | null;
+  verdicts: Int32Array;
+  /** Pending and Running pods, in creation order. */
+  readonly active: PodState[];
+  nextNumber: number;
+  runs: number;
+  jobSucceeded: number;
+  /** DaemonSets: the nodes the current version runs on. */
+  daemonNodes: number[] | null;
+}
+
+const NO_VERDICTS = new Int32Array(0);
+
+const spareUsage = new WeakMap<CompiledCluster, NodeUsage>();
+
+class Replay {
+  readonly usage: NodeUsage;
+  readonly workloads: WorkloadState[];
+  readonly pods: PodState[] = [];
+  readonly fresh: PodState[] = [];
+  readonly timed: PodState[] = [];
+  readonly ordered: WorkloadState[] = [];
+  seq = 0;
+  released = false;
+  now = 0;
+
+  constructor(
+    readonly trace: CompiledTrace,
+    readonly cluster: CompiledCluster,
+    usage: NodeUsage,
+  ) {
+    this.usage = usage;
+    this.workloads = trace.workloads.map((compiled) => ({
+      compiled,
+      applied: false,
+      live: false,
+      version: null,
+      verdicts: NO_VERDICTS,
+      active: [],
+      nextNumber: 0,
+      runs: 0,
+      jobSucceeded: 0,
+      daemonNodes: null,
+    }));
+  }
+
+  durationOf(workload: WorkloadState, lifecycleIndex: number): number {
+    const lifecycles = workload.compiled.lifecycles;
+    if (lifecycles.length === 0 || lifecycleIndex < 0) return Number.POSITIVE_INFINITY;
+    const lifecycle = lifecycles[lifecycleIndex % lifecycles.length]!;
+    if (lifecycle === 'Empty' || 'Running' in lifecycle) return Number.POSITIVE_INFINITY;
+    return Math.max(0, lifecycle.Finished[1] - lifecycle.Finished[0]);
+  }
+
+  create(workload: WorkloadState, number: number, pinned: number, lifecycleIndex: number): PodState {
+    const version = workload.version!;
+    const pod: PodState = {
+      shape: version.shape,
+      verdicts: workload.verdicts,
+      pinned,
+      seq: this.seq++,
+      node: -1,
+      reason: undefined,
+      workload,
+      number,
+      phase: PENDING,
+      duration: this.durationOf(workload, lifecycleIndex),
+      endAt: Number.POSITIVE_INFINITY,
+    };
+    workload.active.push(pod);
+    this.pods.push(pod);
+    this.fresh.push(pod);
+    return pod;
+  }
+
+  createNext(workload: WorkloadState, pinned = -1, lifecycleIndex = -1): PodState {
+    return this.create(workload, workload.nextNumber++, pinned, lifecycleIndex);
+  }
+
+  /** Removes a pending or running pod (deleted by its controller). */
+  remove(pod: PodState): void {
+    if (pod.phase === RUNNING) {
+      this.usage.unbind(pod.node, pod.shape);
+      this.released = true;
+    }
+    pod.phase = GONE;
+    const active = pod.workload.active;
+    active.splice(active.indexOf(pod), 1);
+  }
+
+  removeAll(workload: WorkloadState): void {
+    while (workload.active.length > 0) this.remove(workload.active[workload.active.length - 1]!);
+  }
+
+  /** Removes `count` pods: Pending first, then the newest. */
+  removeNewest(workload: WorkloadState, count: number): void {
+    const active = workload.active;
+    for (let k = 0; k < count; k++) {
+      let victim: PodState | undefined;
+      for (let i = active.length - 1; i >= 0; i--) {
+        if (active[i]!.phase === PENDING) {
+          victim = active[i];
+          break;
+        }
+      }
+      this.remove(victim ?? active[active.length - 1]!);
+    }
+  }
+
+  reconcile(workload: WorkloadState): void {
+    if (!workload.live || workload.version === null) return;
+    const version = workload.version;
+    const active = workload.active;
+    switch (workload.compiled.kind) {
+      case 'Deployment':
+      case 'ReplicaSet': {
+        const want = version.replicas;
+        if (active.length > want) this.removeNewest(workload, active.length - want);
+        while (active.length < want) this.createNext(workload);
+        break;
+      }
+      case 'StatefulSet': {
+        const want = version.replicas;
+        for (let i = active.length - 1; i >= 0; i--) if (active[i]!.number >= want) this.remove(active[i]!);
+        // ordinals are created lowest first, so the active pods hold ordinals 0..active.length-1 in some order
+        if (version.orderedReady) {
+          if (active.length < want && active.every((pod) => pod.phase === RUNNING)) {
+            this.create(workload, this.lowestFreeOrdinal(workload), -1, -1);
+          }
+        } else {
+          while (active.length < want) this.create(workload, this.lowestFreeOrdinal(workload), -1, -1);
+        }
+        break;
+      }
+      case 'DaemonSet': {
+        if (workload.daemonNodes === null) {
+          const nodes: number[] = [];
+          for (let i = 0; i < this.cluster.size; i++) if (workload.verdicts[i]! < 0) nodes.push(i);
+          workload.daemonNodes = nodes;
+        }
+        for (const node of workload.daemonNodes) {
+          if (!active.some((pod) => pod.pinned === node)) this.createNext(workload, node);
+        }
+        break;
+      }
+      case 'Job': {
+        const want = Math.max(0, Math.min(version.parallelism, version.completions - workload.jobSucceeded));
+        if (active.length > want) this.removeNewest(workload, active.length - want);
+        while (active.length < want) this.createNext(workload, -1, workload.runs++);
+        break;
+      }
+      default:
+        break;
+    }
+  }
+
+  lowestFreeOrdinal(workload: WorkloadState): number {
+    for (let ordinal = 0; ; ordinal++) {
+      if (!workload.active.some((pod) => pod.number === ordinal)) return ordinal;
+    }
+  }
+
+  apply(workload: WorkloadState, version: CompiledVersion): void {
+    const previous = workload.version;
+    const kind = workload.compiled.kind;
+    workload.version = version;
+    if (previous === null || previous.shape !== version.shape) {
+      workload.verdicts = staticVerdicts(this.cluster, version.shape);
+    }
+    if (!workload.live) {
+      workload.live = true;
+      workload.applied = true;
+      workload.jobSucceeded = 0;
+      workload.daemonNodes = null;
+      if (kind === 'Pod') this.createNext(workload, -1, workload.runs++);
+      else if (kind === 'CronJob' && workload.compiled.cronRuns.length === 0) this.createNext(workload);
+    } else if (
+      previous !== null &&
+      previous.templateKey !== version.templateKey &&
+      kind !== 'Job' &&
+      kind !== 'CronJob'
+    ) {
+      this.removeAll(workload);
+      workload.daemonNodes = null;
+      if (kind === 'Pod') this.createNext(workload, -1, workload.runs++);
+    }
+    this.reconcile(workload);
+  }
+
+  delete(workload: WorkloadState): void {
+    if (!workload.live) return;
+    this.removeAll(workload);
+    workload.live = false;
+  }
+
+  run(workload: WorkloadState, lifecycleIndex: number): void {
+    if (workload.live && workload.version !== null) this.createNext(workload, -1, lifecycleIndex);
+  }
+
+  finish(pod: PodState): void {
+    this.usage.unbind(pod.node, pod.shape);
+    this.released = true;
+    pod.phase = SUCCEEDED;
+    const workload = pod.workload;
+    workload.active.splice(workload.active.indexOf(pod), 1);
+    if (workload.compiled.kind === 'Job') {
+      workload.jobSucceeded++;
+      this.reconcile(workload);
+    }
+  }
+
+  nextEnd(): number {
+    let next = Number.POSITIVE_INFINITY;
+    const timed = this.timed;
+    let kept = 0;
+    for (let i = 0; i < timed.length; i++) {
+      const pod = timed[i]!;
+      if (pod.phase !== RUNNING) continue;
+      timed[kept++] = pod;
+      if (pod.endAt < next) next = pod.endAt;
+    }
+    timed.length = kept;
+    return next;
+  }
+
+  schedule(): void {
+    const queue: PodState[] = [];
+    if (this.released) {
+      for (const pod of this.pods) if (pod.phase === PENDING) queue.push(pod);
+    } else {
+      for (const pod of this.fresh) if (pod.phase === PENDING) queue.push(pod);
+    }
+    this.fresh.length = 0;
+    this.released = false;
+    if (queue.length === 0) return;
+    scheduleQueue(this.cluster, this.usage, queue);
+    for (const pod of queue) {
+      if (pod.node < 0) continue;
+      pod.phase = RUNNING;
+      if (pod.duration !== Number.POSITIVE_INFINITY) {
+        pod.endAt = this.now + pod.duration;
+        this.timed.push(pod);
+      }
+      if (pod.workload.compiled.kind === 'StatefulSet') this.ordered.push(pod.workload);
+    }
+  }
+
+  runUntil(at: number): void {
+    const steps = this.trace.steps;
+    let s = 0;
+    for (;;) {
+      const nextStep = s < steps.length ? steps[s]!.ts : Number.POSITIVE_INFINITY;
+      const nextEnd = this.nextEnd();
+      const t = nextStep < nextEnd ? nextStep : nextEnd;
+      if (t > at || t === Number.POSITIVE_INFINITY) return;
+      this.now = t;
+      if (nextEnd === t) {
+        for (const pod of this.timed) if (pod.phase === RUNNING && pod.endAt === t) this.finish(pod);
+      }
+      while (s < steps.length && steps[s]!.ts === t) {
+        const step = steps[s++]!;
+        const workload = this.workloads[step.workload]!;
+        if (step.op === 'apply') this.apply(workload, step.version!);
+        else if (step.op === 'delete') this.delete(workload);
+        else this.run(workload, step.run);
+      }
+      this.schedule();
+      // StatefulSets with OrderedReady create their next ordinal once the previous ones run
+      while (this.ordered.length > 0) {
+        const waiting = this.ordered.splice(0);
+        for (const workload of waiting) this.reconcile(workload);
+        if (this.fresh.length === 0) break;
+        this.schedule();
+      }
+    }
+  }
+
+  podName(pod: PodState): string {
+    const names = pod.workload.compiled.podNames;
+    let name = names[pod.number];
+    if (name === undefined) {
+      name = `${pod.workload.compiled.name}-${pod.number}`;
+      names[pod.number] = name;
+    }
+    return name;
+  }
+
+  result(time: number): SimulationResult {
+    const nodes = this.cluster.nodes;
+    const pods: SimPodResult[] = [];
+    const counts = this.workloads.map(() => ({ ready: 0, pending: 0, succeeded: 0, reasons: [] as string[] }));
+    let ready = 0;
+    let pending = 0;
+    for (const pod of this.pods) {
+      if (pod.phase === GONE) continue;
+      const compiled = pod.workload.compiled;
+      const count = counts[compiled.index]!;
+      const name = this.podName(pod);
+      let out: SimPodResult;
+      if (pod.phase === RUNNING) {
+        out = { name, namespace: compiled.namespace, workload: compiled.key, phase: 'Running', node: nodes[pod.node]!.name };
+        ready++;
+        count.ready++;
+      } else if (pod.phase === PENDING) {
+        const reason = pod.reason ?? '';
+        out = { name, namespace: compiled.namespace, workload: compiled.key, phase: 'Pending', reason };
+        pending++;
+        count.pending++;
+        if (!count.reasons.includes(reason)) count.reasons.push(reason);
+      } else {
+        out = { name, namespace: compiled.namespace, workload: compiled.key, phase: 'Succeeded', node: nodes[pod.node]!.name };
+        count.succeeded++;
+      }
+      pods.push(out);
+    }
+    const workloads: WorkloadResult[] = [];
+    for (const workload of this.workloads) {
+      if (!workload.applied) continue;
+      const compiled = workload.compiled;
+      const count = counts[compiled.index]!;
+      workloads.push({
+        key: compiled.key,
+        kind: compiled.kind,
+        namespace: compiled.namespace,
+        name: compiled.name,
+        ready: count.ready,
+        pending: count.pending,
+        total: count.ready + count.pending,
+        succeeded: count.succeeded,
+        pendingReasons: count.reasons,
+      });
+    }
+    const usage = this.usage;
+    const nodeResults: NodeResult[] = nodes.map((node, i) => ({
+      name: node.name,
+      requested: { cpuMillis: usage.cpuMillis[i]!, memoryBytes: usage.memoryBytes[i]!, pods: usage.pods[i]! },
+      allocatable: { ...node.allocatable },
+    }));
+    return { time, pods, workloads, nodes: nodeResults, summary: { ready, pending, total: ready + pending } };
+  }
+}
+
+/**
+ * Replays a compiled trace onto a cluster and reports the state at `options.at` (default: the trace's end). Pure:
+ * neither the trace nor the nodes are changed, and the same input always gives the same result.
+ * @throws InvalidArgumentError when `at` is not a finite number.
+ */
+export function simulate(
+  compiled: CompiledTrace,
+  nodes: readonly SimNode[],
+  options: SimulateOptions = {},
+): SimulationResult {
+  const at = options.at ?? compiled.endTime;
+  if (typeof at !== 'number' || !Number.isFinite(at)) {
+    throw new InvalidArgumentError(
+      `simulate: options.at must be a finite time in unix seconds (e.g. ${compiled.endTime}, the end of the trace), got ${String(at)}.`,
+    );
+  }
+  const cluster = compileCluster(nodes);
+  // one NodeUsage per cluster is reused from replay to replay (simulate is synchronous, so never shared)
+  let usage = spareUsage.get(cluster);
+  if (usage === undefined) usage = new NodeUsage(cluster.size);
+  else spareUsage.delete(cluster);
+  usage.reset();
+  try {
+    const replay = new Replay(compiled, cluster, usage);
+    replay.runUntil(at);
+    return replay.result(at);
+  } finally {
+    spareUsage.set(cluster, usage);
+  }
+}
+
+/** {@link compileTrace} then {@link simulate}: for one-off replays (an environment keeps the compiled trace). */
+export function simulateTrace(trace: Trace, nodes: readonly SimNode[], options: SimulateOptions = {}): SimulationResult {
+  return simulate(compileTrace(trace), nodes, options);
+}
