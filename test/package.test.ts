@@ -1,7 +1,7 @@
 /**
  * The built package as its users get it: ESM and CJS consumers import `sim-arena` and `sim-arena/policies` by name
- * (self-reference through the exports map) and run an episode, the checker and an async vector env whose worker is
- * the built `dist/vector-worker.js`. `npm test` builds dist/ before the tests run.
+ * and `sim-arena/simkube` (self-reference through the exports map) and run an episode, the checker and an async vector env whose worker is
+ * the built `dist/vector-worker.js`, and read a bundled trace. `npm test` builds dist/ before the tests run.
  */
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
@@ -15,15 +15,18 @@ const scenario = `
   const { observations } = await vec.reset({ seed: 3 });
   const step = await vec.step([0, 1]);
   await vec.close();
+  const trace = await simkube.readTraceFile('traces/canonical/very-bad-cpu.sktrace');
+  const workloads = simkube.listWorkloads(trace).map((w) => w.key);
   console.log(JSON.stringify({ ret: result.return, copies: observations.length, rewards: Array.from(step.rewards),
-    box: env.observationSpace instanceof Box }));
+    box: env.observationSpace instanceof Box, web: workloads.includes('shop/web'),
+    cpu: simkube.Quantity.parse('0.1').toString() }));
 `;
 
 function program(kind: 'esm' | 'cjs'): string {
   const load =
     kind === 'esm'
-      ? `const core = await import('sim-arena'); const p = await import('sim-arena/policies');`
-      : `const core = require('sim-arena'); const p = require('sim-arena/policies');`;
+      ? `const core = await import('sim-arena'); await import('sim-arena/policies'); const simkube = await import('sim-arena/simkube');`
+      : `const core = require('sim-arena'); require('sim-arena/policies'); const simkube = require('sim-arena/simkube');`;
   const body = `${load}
     const policies = { makePolicyOrThrow: (name) => core.makePolicy(name) };
     ${scenario}`;
@@ -39,7 +42,14 @@ describe('the built package', () => {
         ? ['--input-type=module', '-e', program(kind)]
         : ['--input-type=commonjs', '-e', program(kind)];
     const { stdout } = await execa('node', args, { timeout: 60_000 });
-    expect(JSON.parse(stdout)).toEqual({ ret: 500, copies: 2, rewards: [1, 1], box: true });
+    expect(JSON.parse(stdout)).toEqual({
+      ret: 500,
+      copies: 2,
+      rewards: [1, 1],
+      box: true,
+      web: true,
+      cpu: '100m',
+    });
   });
 
   it('runs its bin', async () => {

@@ -1,4 +1,111 @@
 /**
- * `sim-arena/simkube`: SimKube traces (codec, quantities), and the SimKube environments as they land.
+ * `sim-arena/simkube`: SimKube traces — the typed model and its codec (msgpack and JSON, byte-identical round trips),
+ * Kubernetes quantities, workload queries, pure trace operations, the labelled trace generator and the canonical
+ * traces — and the scheduler's view of pod requests.
  */
+export {
+  DEFAULT_NONZERO_CPU_MILLIS,
+  DEFAULT_NONZERO_MEMORY_BYTES,
+  effectivePodRequests,
+  nonZeroPodRequests,
+  type PodRequests,
+  PodRequestsError,
+} from './cluster/pod-requests.js';
+export {
+  BUNDLED_SET_COUNT,
+  BUNDLED_SET_SEED,
+  type BundledTraces,
+  type CanonicalIndexEntry,
+  type CanonicalTrace,
+  canonicalTraces,
+  writeBundledTraces,
+  writeCanonicalTraces,
+} from './trace/canonical.js';
+export {
+  DEFAULT_MAX_TRACE_BYTES,
+  type DecodeOptions,
+  decodeTrace,
+  decodeTraceFile,
+  decodeTraceJson,
+  detectTraceFormat,
+  type EncodeOptions,
+  encodeTrace,
+  encodeTraceJson,
+  type ReadTraceFileOptions,
+  readTraceFile,
+  type TraceFileFormat,
+  type TraceLayout,
+  type WriteTraceFileOptions,
+  writeTraceFile,
+} from './trace/codec.js';
+export {
+  formatTracePath,
+  TraceFormatError,
+  type TraceFormatErrorCode,
+  type TracePath,
+} from './trace/errors.js';
+export {
+  FIX_CAPS,
+  type GeneratedTrace,
+  type GenerateTraceOptions,
+  generateTrace,
+  generateTraceSet,
+  type TraceSetEntry,
+  type TraceSetIndex,
+  type TraceSetOptions,
+  traceSetSeeds,
+  writeGeneratedTrace,
+} from './trace/generator.js';
+export {
+  applyTraceOp,
+  applyTraceOps,
+  CPU_STEP,
+  MEMORY_STEP,
+  REPLICA_STEP,
+  TRACE_OP_TYPES,
+  type TraceChange,
+  type TraceOp,
+  type TraceOpFailure,
+  type TraceOpResult,
+  TraceOpSchema,
+  type TraceOpType,
+} from './trace/ops.js';
 export * from './trace/quantity.js';
+export {
+  gvkOf,
+  type JsonObject,
+  type JsonValue,
+  type KubeObject,
+  type Lifecycle,
+  type PodLifecycleEntry,
+  TRACE_FORMAT_VERSION,
+  type Trace,
+  type TraceEvent,
+  type TraceIndex,
+  type TracerConfig,
+  TraceSchema,
+  type TrackedObjectConfig,
+  validateTrace,
+} from './trace/schema.js';
+export {
+  type ClusterShape,
+  readTraceMeta,
+  TRACE_LABELS,
+  type TraceDefect,
+  type TraceLabel,
+  type TraceMeta,
+  TraceMetaError,
+  TraceMetaSchema,
+  writeTraceMeta,
+} from './trace/trace-meta.js';
+export { type UpgradeOptions, upgradePre2Trace } from './trace/upgrade.js';
+export {
+  type ContainerInfo,
+  DEFAULT_POD_TEMPLATE_PATHS,
+  findWorkload,
+  listWorkloads,
+  type ReplicaPoint,
+  WORKLOAD_KINDS,
+  type Workload,
+  WorkloadQueryError,
+} from './trace/workloads.js';

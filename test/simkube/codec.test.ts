@@ -31,8 +31,10 @@ import {
 import { upgradePre2Trace } from '../../envs/simkube/trace/upgrade.js';
 import {
   ALL_TRACES,
+  handMadePre2Trace,
   JSON_TRACE,
   MSGPACK_TRACES,
+  pre2Deployment,
   publishedChecksums,
   readSharedTrace,
   sha256,
@@ -827,37 +829,8 @@ describe('trace files', () => {
 
 describe('upgrading pre-2.0 traces', () => {
   const packr = new Packr({ useRecords: false, variableMapSize: true });
-  const deployment = (name: string, replicas: number) => ({
-    apiVersion: 'apps/v1',
-    kind: 'Deployment',
-    metadata: { name, namespace: 'default' },
-    spec: { replicas, template: { spec: { containers: [{ name: 'c', image: 'nginx' }] } } },
-  });
-  const pod = {
-    apiVersion: 'v1',
-    kind: 'Pod',
-    metadata: { name: 'bare', namespace: 'testing' },
-    spec: { containers: [{ name: 'c', image: 'busybox' }] },
-  };
-  /** The layout SimKube 1.1.1 writes: the tuple (config, events, index, pod_lifecycles). */
-  const old = packr.pack([
-    {
-      trackedObjects: {
-        'apps/v1.Deployment': { podSpecTemplatePath: '/spec/template' },
-        '/v1.Pod': { podSpecTemplatePath: null, trackLifecycle: true },
-      },
-    },
-    [
-      { ts: 100, applied_objs: [deployment('web', 2), pod], deleted_objs: [] },
-      { ts: 160, applied_objs: [], deleted_objs: [deployment('web', 2)] },
-    ],
-    { 'default/web': 12345678901234567890n, 'testing/bare': 42n, 'default/gone': 7n },
-    {
-      'testing/bare': new Map([
-        [9876543210987654321n, [{ Finished: [101, 131] }, 'Empty', { Running: 140 }]],
-      ]),
-    },
-  ]);
+  const old = handMadePre2Trace();
+  const deployment = pre2Deployment;
 
   it('is recognised as pre-2.0', () => {
     expect(detectTraceFormat(old)).toBe('pre-2.0');

@@ -2,6 +2,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { Packr } from 'msgpackr';
 
 /** The directory of the shared traces: `../shared/simkube-traces/` next to the repository root. */
 export const SIMKUBE_TRACES_DIR = new URL('../../../shared/simkube-traces/', import.meta.url);
@@ -48,4 +49,47 @@ export function publishedChecksums(): Map<string, string> {
 /** The SHA-256 of bytes, in hex. */
 export function sha256(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');
+}
+
+/** A Deployment as a pre-2.0 trace holds it. */
+export function pre2Deployment(name: string, replicas: number) {
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name, namespace: 'default' },
+    spec: { replicas, template: { spec: { containers: [{ name: 'c', image: 'nginx' }] } } },
+  };
+}
+
+/**
+ * A hand-made trace in the layout SimKube 1.1.1 writes: the tuple (config, events, index, pod_lifecycles), with the
+ * singular template path, a `/v1.Pod` GVK, an index keyed by "namespace/name" alone (one name no event mentions) and
+ * lifecycles keyed by owner name.
+ */
+export function handMadePre2Trace(): Uint8Array {
+  const packr = new Packr({ useRecords: false, variableMapSize: true });
+  const pod = {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: 'bare', namespace: 'testing' },
+    spec: { containers: [{ name: 'c', image: 'busybox' }] },
+  };
+  return packr.pack([
+    {
+      trackedObjects: {
+        'apps/v1.Deployment': { podSpecTemplatePath: '/spec/template' },
+        '/v1.Pod': { podSpecTemplatePath: null, trackLifecycle: true },
+      },
+    },
+    [
+      { ts: 100, applied_objs: [pre2Deployment('web', 2), pod], deleted_objs: [] },
+      { ts: 160, applied_objs: [], deleted_objs: [pre2Deployment('web', 2)] },
+    ],
+    { 'default/web': 12345678901234567890n, 'testing/bare': 42n, 'default/gone': 7n },
+    {
+      'testing/bare': new Map([
+        [9876543210987654321n, [{ Finished: [101, 131] }, 'Empty', { Running: 140 }]],
+      ]),
+    },
+  ]);
 }

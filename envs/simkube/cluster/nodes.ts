@@ -30,7 +30,11 @@ import { describeValue, isPlainObject } from '../trace/schema.js';
 export type TaintEffect = 'NoSchedule' | 'PreferNoSchedule' | 'NoExecute';
 
 /** Every {@link TaintEffect}. */
-export const TAINT_EFFECTS: readonly TaintEffect[] = Object.freeze(['NoSchedule', 'PreferNoSchedule', 'NoExecute']);
+export const TAINT_EFFECTS: readonly TaintEffect[] = Object.freeze([
+  'NoSchedule',
+  'PreferNoSchedule',
+  'NoExecute',
+]);
 
 /** A node taint (`spec.taints[*]`). */
 export interface Taint {
@@ -116,11 +120,18 @@ export class ClusterSpecError extends SimArenaError {
   /** The offending field. */
   readonly field: string | undefined;
 
-  constructor(code: ClusterSpecErrorCode, problem: string, where: ClusterErrorLocation = {}, options?: ErrorOptions) {
+  constructor(
+    code: ClusterSpecErrorCode,
+    problem: string,
+    where: ClusterErrorLocation = {},
+    options?: ErrorOptions,
+  ) {
     const parts: string[] = [];
     if (where.file !== undefined) parts.push(where.file);
     if (where.node !== undefined) {
-      parts.push(where.nodeName === undefined ? `node ${where.node}` : `node ${where.node} (${where.nodeName})`);
+      parts.push(
+        where.nodeName === undefined ? `node ${where.node}` : `node ${where.node} (${where.nodeName})`,
+      );
     }
     if (where.field !== undefined) parts.push(where.field);
     parts.push(problem);
@@ -233,7 +244,9 @@ const ResourceListSchema = z
 
 const TaintSchema = z.looseObject(
   {
-    key: z.string({ error: 'expected the taint key (a string)' }).min(1, { error: 'the taint key cannot be empty' }),
+    key: z
+      .string({ error: 'expected the taint key (a string)' })
+      .min(1, { error: 'the taint key cannot be empty' }),
     value: z.string({ error: 'expected the taint value (a string; quote numbers and booleans)' }).nullish(),
     effect: z.enum(TAINT_EFFECTS as [TaintEffect, ...TaintEffect[]], {
       error: 'expected the effect "NoSchedule", "PreferNoSchedule" or "NoExecute"',
@@ -253,9 +266,13 @@ export const NodeObjectSchema = z.looseObject(
           .string({ error: 'expected the node name (a string)' })
           .min(1, { error: 'the node name cannot be empty' }),
         labels: z
-          .record(z.string(), z.string({ error: 'expected a string label value (quote numbers and booleans)' }), {
-            error: 'expected a map of label to value',
-          })
+          .record(
+            z.string(),
+            z.string({ error: 'expected a string label value (quote numbers and booleans)' }),
+            {
+              error: 'expected a map of label to value',
+            },
+          )
           .nullish(),
       },
       { error: 'expected the node metadata (a map with at least name)' },
@@ -306,7 +323,8 @@ function explainIssue(issue: z.core.$ZodIssue): { field: string; problem: string
   }
   const input = (current as { input?: unknown }).input;
   const field = formatField(current.path);
-  if (input === undefined && current.code === 'invalid_type') return { field, problem: `missing; ${current.message}` };
+  if (input === undefined && current.code === 'invalid_type')
+    return { field, problem: `missing; ${current.message}` };
   return { field, problem: `${current.message}, got ${describeValue(input)}` };
 }
 
@@ -347,7 +365,10 @@ function resourceOf(
   if (quantity.sign() < 0) throw where(field, `${JSON.stringify(String(raw))} is negative`);
   const value = resource === 'cpu' ? quantity.milliValue() : quantity.value();
   if (value > BigInt(Number.MAX_SAFE_INTEGER)) {
-    throw where(field, `${JSON.stringify(String(raw))} is too large (the simulator supports values below 2^53)`);
+    throw where(
+      field,
+      `${JSON.stringify(String(raw))} is too large (the simulator supports values below 2^53)`,
+    );
   }
   return Number(value);
 }
@@ -371,7 +392,12 @@ function toSimNode(value: unknown, index: number, file: string | undefined): Sim
   const node = parsed.data;
   const labels: Record<string, string> = {};
   for (const [key, labelValue] of Object.entries(node.metadata.labels ?? {})) {
-    Object.defineProperty(labels, key, { value: labelValue, enumerable: true, writable: true, configurable: true });
+    Object.defineProperty(labels, key, {
+      value: labelValue,
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
   }
   const taints: Taint[] = (node.spec?.taints ?? []).map((taint) => {
     const out: Taint = { key: taint.key, effect: taint.effect };
@@ -415,7 +441,10 @@ function nodeValuesOf(document: unknown, file: string | undefined, firstIndex: n
  * documents (as YAML's multi-document streams give them).
  * @throws ClusterSpecError `INVALID_NODE`, `DUPLICATE_NODE` or `EMPTY_CLUSTER`.
  */
-export function clusterFromObjects(documents: readonly unknown[], options: ParseClusterOptions = {}): SimNode[] {
+export function clusterFromObjects(
+  documents: readonly unknown[],
+  options: ParseClusterOptions = {},
+): SimNode[] {
   const nodes: SimNode[] = [];
   const seen = new Map<string, number>();
   for (const document of documents) {
@@ -462,7 +491,13 @@ function parseDocuments(text: string, file: string | undefined): unknown[] {
   for (const document of list) {
     const error = document.errors[0];
     if (error !== undefined) {
-      throw new ClusterSpecError('INVALID_YAML', `not valid YAML: ${error.message.split('\n')[0]}`, { file });
+      throw new ClusterSpecError(
+        'INVALID_YAML',
+        `not valid YAML: ${error.message.split('\n')[0]!.replace(/:$/, '')}`,
+        {
+          file,
+        },
+      );
     }
     values.push(document.toJS({ maxAliasCount: 100 }) as unknown);
   }
@@ -492,7 +527,12 @@ export async function readClusterFile(path: string): Promise<SimNode[]> {
     text = await readFile(path, 'utf8');
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
-    throw new ClusterSpecError('IO_ERROR', `cannot read the file: ${reason}`, { file: path }, { cause: error });
+    throw new ClusterSpecError(
+      'IO_ERROR',
+      `cannot read the file: ${reason}`,
+      { file: path },
+      { cause: error },
+    );
   }
   return parseCluster(text, { file: path });
 }

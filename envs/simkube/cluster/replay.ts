@@ -34,7 +34,9 @@
  *   resources, then the events of that time apply in order, then the scheduler tries new pods, and every Pending pod
  *   when something bound was released or removed, in queue order (priority, then arrival). No preemption.
  * - Pod names: `<workload>-<ordinal>` for StatefulSets, `<workload>-<n>` otherwise (n counts the workload's pods
- *   from 0 and never reuses a number).
+ *   from 0 and never reuses a number); a bare Pod keeps its own name (a pod that replaces it is `<name>-<n>`).
+ * - Templates are compared as data (key order does not matter). Compilation caches per object: objects must not be
+ *   mutated in place once compiled (trace operations never do; they return new objects).
  * - The result is the state after every time point ≤ `at` (default: the end of the trace, its last event or
  *   lifecycle time). "Ready" is Running (no readiness probes); `total` counts Running and Pending pods.
  */
@@ -194,15 +196,25 @@ function isReplayedKind(kind: string): kind is ReplayedKind {
   return (REPLAYED_KINDS as readonly string[]).includes(kind);
 }
 
-function jsonText(value: JsonValue): string {
-  return JSON.stringify(value, (_key, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v));
+/** JSON text with object keys sorted, so that two templates differing only in key order compare equal. */
+function canonicalJson(value: JsonValue): string {
+  if (typeof value === 'bigint') return `${value}n`;
+  if (value === null || typeof value !== 'object') return JSON.stringify(value);
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  const keys = Object.keys(value).sort();
+  return `{${keys.map((key) => `${JSON.stringify(key)}:${canonicalJson(value[key]!)}`).join(',')}}`;
 }
 
 function positiveIntOr(value: JsonValue | undefined, fallback: number): number {
   return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0 ? value : fallback;
 }
 
-function compileVersion(obj: KubeObject, kind: ReplayedKind, paths: readonly string[], where: string): CompiledVersion {
+function compileVersion(
+  obj: KubeObject,
+  kind: ReplayedKind,
+  paths: readonly string[],
+  where: string,
+): CompiledVersion {
   const path = templatePathIn(obj, paths);
   const template = podTemplateOf(obj, path);
   const podSpec = template?.spec;
@@ -239,7 +251,7 @@ function compileVersion(obj: KubeObject, kind: ReplayedKind, paths: readonly str
         : {}
       : objSpec;
   return {
-    templateKey: jsonText(kind === 'Pod' ? spec : template),
+    templateKey: canonicalJson(kind === 'Pod' ? spec : template),
     shape,
     replicas: replicasOf(obj, kind) ?? 1,
     parallelism: positiveIntOr(jobSpec.parallelism, 1),
@@ -282,7 +294,11 @@ export function compileTrace(trace: Trace): CompiledTrace {
   for (const [[gvk, nsName], byHash] of trace.podLifecycles) {
     const kind = gvk.slice(gvk.lastIndexOf('.') + 1);
     const slash = nsName.indexOf('/');
-    const key = identityKey(kind, slash < 0 ? '' : nsName.slice(0, slash), slash < 0 ? nsName : nsName.slice(slash + 1));
+    const key = identityKey(
+      kind,
+      slash < 0 ? '' : nsName.slice(0, slash),
+      slash < 0 ? nsName : nsName.slice(slash + 1),
+    );
     let list = lifecyclesByOwner.get(key);
     if (list === undefined) {
       list = [];
@@ -365,7 +381,13 @@ export function compileTrace(trace: Trace): CompiledTrace {
   });
   for (const workload of workloads) {
     for (const run of workload.cronRuns) {
-      steps.push({ ts: lifecycleStart(workload.lifecycles[run]!)!, op: 'run', workload: workload.index, version: null, run });
+      steps.push({
+        ts: lifecycleStart(workload.lifecycles[run]!)!,
+        op: 'run',
+        workload: workload.index,
+        version: null,
+        run,
+      });
     }
   }
   // stable: events keep their file order within a time, and CronJob runs come after the events of their time
@@ -758,7 +780,8 @@ class Replay {
     const names = pod.workload.compiled.podNames;
     let name = names[pod.number];
     if (name === undefined) {
-      name = `${pod.workload.compiled.name}-${pod.number}`;
+      const compiled = pod.workload.compiled;
+      name = compiled.kind === 'Pod' && pod.number === 0 ? compiled.name : `${compiled.name}-${pod.number}`;
       names[pod.number] = name;
     }
     return name;
@@ -767,7 +790,12 @@ class Replay {
   result(time: number): SimulationResult {
     const nodes = this.cluster.nodes;
     const pods: SimPodResult[] = [];
-    const counts = this.workloads.map(() => ({ ready: 0, pending: 0, succeeded: 0, reasons: [] as string[] }));
+    const counts = this.workloads.map(() => ({
+      ready: 0,
+      pending: 0,
+      succeeded: 0,
+      reasons: [] as string[],
+    }));
     let ready = 0;
     let pending = 0;
     for (const pod of this.pods) {
@@ -777,7 +805,13 @@ class Replay {
       const name = this.podName(pod);
       let out: SimPodResult;
       if (pod.phase === RUNNING) {
-        out = { name, namespace: compiled.namespace, workload: compiled.key, phase: 'Running', node: nodes[pod.node]!.name };
+        out = {
+          name,
+          namespace: compiled.namespace,
+          workload: compiled.key,
+          phase: 'Running',
+          node: nodes[pod.node]!.name,
+        };
         ready++;
         count.ready++;
       } else if (pod.phase === PENDING) {
@@ -787,7 +821,13 @@ class Replay {
         count.pending++;
         if (!count.reasons.includes(reason)) count.reasons.push(reason);
       } else {
-        out = { name, namespace: compiled.namespace, workload: compiled.key, phase: 'Succeeded', node: nodes[pod.node]!.name };
+        out = {
+          name,
+          namespace: compiled.namespace,
+          workload: compiled.key,
+          phase: 'Succeeded',
+          node: nodes[pod.node]!.name,
+        };
         count.succeeded++;
       }
       pods.push(out);
@@ -851,6 +891,10 @@ export function simulate(
 }
 
 /** {@link compileTrace} then {@link simulate}: for one-off replays (an environment keeps the compiled trace). */
-export function simulateTrace(trace: Trace, nodes: readonly SimNode[], options: SimulateOptions = {}): SimulationResult {
+export function simulateTrace(
+  trace: Trace,
+  nodes: readonly SimNode[],
+  options: SimulateOptions = {},
+): SimulationResult {
   return simulate(compileTrace(trace), nodes, options);
 }

@@ -166,7 +166,9 @@ function requirementsOf(list: JsonValue | undefined): NodeSelectorRequirement[] 
   const out: NodeSelectorRequirement[] = [];
   for (const item of list) {
     if (!isPlainObject(item)) continue;
-    const values = Array.isArray(item.values) ? item.values.map((v) => (typeof v === 'string' ? v : String(v))) : [];
+    const values = Array.isArray(item.values)
+      ? item.values.map((v) => (typeof v === 'string' ? v : String(v)))
+      : [];
     out.push({ key: stringOf(item.key), operator: stringOf(item.operator), values });
   }
   return out;
@@ -179,7 +181,10 @@ function requiredAffinityOf(affinity: JsonValue | undefined): NodeSelectorTerm[]
   const terms: NodeSelectorTerm[] = [];
   for (const term of required.nodeSelectorTerms) {
     if (!isPlainObject(term)) continue;
-    terms.push({ matchExpressions: requirementsOf(term.matchExpressions), matchFields: requirementsOf(term.matchFields) });
+    terms.push({
+      matchExpressions: requirementsOf(term.matchExpressions),
+      matchFields: requirementsOf(term.matchFields),
+    });
   }
   return terms;
 }
@@ -412,7 +417,10 @@ export function staticVerdicts(cluster: CompiledCluster, shape: PodShape): Int32
   if (cached !== undefined) return cached;
   const verdicts = new Int32Array(cluster.size).fill(-1);
   cluster.nodes.forEach((node, i) => {
-    if (node.unschedulable && !tolerated(shape.tolerations, { key: UNSCHEDULABLE_TAINT_KEY, effect: 'NoSchedule' })) {
+    if (
+      node.unschedulable &&
+      !tolerated(shape.tolerations, { key: UNSCHEDULABLE_TAINT_KEY, effect: 'NoSchedule' })
+    ) {
       verdicts[i] = R_UNSCHEDULABLE;
       return;
     }
@@ -647,13 +655,15 @@ export function explainUnschedulable(
   for (let i = 0; i < cluster.size; i++) {
     let verdict = verdicts[i]!;
     // a pinned pod's node affinity excludes every other node, after the unschedulable and taint filters
-    if (pinned >= 0 && i !== pinned && (verdict < 0 || verdict === R_NODE_AFFINITY)) verdict = R_NODE_AFFINITY;
+    if (pinned >= 0 && i !== pinned && (verdict < 0 || verdict === R_NODE_AFFINITY))
+      verdict = R_NODE_AFFINITY;
     if (verdict >= 0) {
       counts[verdict]!++;
       continue;
     }
     if (usage.pods[i]! + 1 > cluster.allocatablePods[i]!) counts[R_TOO_MANY_PODS]!++;
-    if (shape.cpuMillis > 0 && shape.cpuMillis > cluster.allocatableCpu[i]! - usage.cpuMillis[i]!) counts[R_CPU]!++;
+    if (shape.cpuMillis > 0 && shape.cpuMillis > cluster.allocatableCpu[i]! - usage.cpuMillis[i]!)
+      counts[R_CPU]!++;
     if (shape.memoryBytes > 0 && shape.memoryBytes > cluster.allocatableMemory[i]! - usage.memoryBytes[i]!) {
       counts[R_MEMORY]!++;
     }
@@ -710,7 +720,11 @@ export function sortQueue<T extends SchedulablePod>(queue: T[]): void {
  * (updating `usage` and `pod.node`, clearing `pod.reason`), or leaves it pending with its FailedScheduling message.
  * Returns how many pods were bound.
  */
-export function scheduleQueue<T extends SchedulablePod>(cluster: CompiledCluster, usage: NodeUsage, queue: T[]): number {
+export function scheduleQueue<T extends SchedulablePod>(
+  cluster: CompiledCluster,
+  usage: NodeUsage,
+  queue: T[],
+): number {
   sortQueue(queue);
   let bound = 0;
   let lastShape: PodShape | undefined;
