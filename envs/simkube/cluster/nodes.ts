@@ -14,8 +14,8 @@
  * Nodes are named `node-0`, `node-1`… across groups and labelled like SimKube's KWOK nodes (`type: virtual`) plus the
  * well-known labels a kubelet sets (`kubernetes.io/hostname`, `kubernetes.io/os: linux`, `kubernetes.io/arch:
  * amd64`), so that pods selecting `kubernetes.io/os: linux` (most system workloads do) find them. They carry no
- * taint: SimKube's KWOK taint (`kwok-provider=true:NoSchedule`) is tolerated by every pod its driver creates, and the
- * simulator replays the trace's pods as they are, without the driver's changes.
+ * taint: SimKube's KWOK nodes are tainted `kwok-provider=true:NoSchedule`, which every replayed pod tolerates (as
+ * SimKube's driver makes them), so the taint would change nothing.
  *
  * Every error is a {@link ClusterSpecError} naming the file, the node (index from 0, and name) and the field.
  */
@@ -535,6 +535,27 @@ export async function readClusterFile(path: string): Promise<SimNode[]> {
     );
   }
   return parseCluster(text, { file: path });
+}
+
+/** A cluster of identical nodes as trace metadata describes it (`TraceMeta.cluster`). */
+export interface UniformClusterShape {
+  /** How many nodes. */
+  nodes: number;
+  /** The CPU each node allocates (a quantity, e.g. "16"). */
+  cpu: string;
+  /** The memory each node allocates (a quantity, e.g. "32Gi"). */
+  memory: string;
+  /** The pods each node holds. */
+  pods: number;
+}
+
+/**
+ * The nodes of a cluster of identical nodes (the cluster a generated trace was made for), named and labelled like the
+ * shorthand's.
+ * @throws ClusterSpecError `INVALID_SHORTHAND` when a count or quantity is invalid.
+ */
+export function clusterFromShape(shape: UniformClusterShape, options: ParseClusterOptions = {}): SimNode[] {
+  return parseClusterShorthand(`${shape.nodes}x${shape.cpu}cpu-${shape.memory}-${shape.pods}pods`, options);
 }
 
 /** A short description of a cluster: `4 nodes (4x16cpu-32Gi)` style groups of equal nodes in order. */

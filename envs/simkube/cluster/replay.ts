@@ -8,6 +8,8 @@
  * trace operation (which shares untouched objects with its input) recompiling only reads the objects that changed.
  *
  * Semantics (what the controllers would do, simplified; kube-scheduler's part is in `scheduler.ts`):
+ * - Pods get the toleration SimKube's driver adds for its KWOK nodes' taint ({@link SIMKUBE_DRIVER_TOLERATION});
+ *   `spec.nodeName` in a template is ignored (the scheduler places every pod).
  * - Workloads are identified by kind, namespace and name. Kinds replayed: Deployment, ReplicaSet, StatefulSet,
  *   DaemonSet, Job, CronJob and Pod; other kinds (including custom kinds with pod templates) create no pods.
  *   Objects deleted without ever being applied are ignored.
@@ -88,6 +90,18 @@ export const DAEMONSET_TOLERATIONS: readonly Toleration[] = Object.freeze([
   { key: 'node.kubernetes.io/pid-pressure', operator: 'Exists', value: '', effect: 'NoSchedule' },
   { key: 'node.kubernetes.io/unschedulable', operator: 'Exists', value: '', effect: 'NoSchedule' },
 ]);
+
+/**
+ * The toleration SimKube's driver adds to every pod it creates, for the taint of its KWOK nodes
+ * (`kwok-provider=true:NoSchedule`). The driver's other change, a `type: virtual` nodeSelector, is not applied, so
+ * that node files without that label (such as plain KWOK or kind nodes) can be used as they are.
+ */
+export const SIMKUBE_DRIVER_TOLERATION: Toleration = Object.freeze({
+  key: 'kwok-provider',
+  operator: 'Exists',
+  value: '',
+  effect: 'NoSchedule',
+});
 
 const HOST_NETWORK_TOLERATION: Toleration = {
   key: 'node.kubernetes.io/network-unavailable',
@@ -226,7 +240,7 @@ function compileVersion(
     );
   }
   const spec = podSpec as JsonObject;
-  const extra: Toleration[] = [];
+  const extra: Toleration[] = [SIMKUBE_DRIVER_TOLERATION];
   if (kind === 'DaemonSet') {
     extra.push(...DAEMONSET_TOLERATIONS);
     if (spec.hostNetwork === true) extra.push(HOST_NETWORK_TOLERATION);
@@ -752,7 +766,7 @@ class Replay {
     for (;;) {
       const nextStep = s < steps.length ? steps[s]!.ts : Number.POSITIVE_INFINITY;
       const nextEnd = this.nextEnd();
-      const t = nextStep < nextEnd ? nextStep : nextEnd;
+      const t = Math.min(nextStep, nextEnd);
       if (t > at || t === Number.POSITIVE_INFINITY) return;
       this.now = t;
       if (nextEnd === t) {

@@ -1,8 +1,10 @@
 /**
  * kube-scheduler's decisions for resources, as pure functions over a compiled cluster and its current use.
  *
- * Followed: kubernetes/kubernetes v1.35 (`pkg/scheduler/framework/plugins/{nodeunschedulable, tainttoleration,
- * nodeaffinity, noderesources}` and `FitError.Error()` in `pkg/scheduler/framework/types.go`).
+ * Followed: kubernetes/kubernetes at the v1.35 development cycle (`pkg/scheduler/framework/plugins/{nodeunschedulable,
+ * tainttoleration, nodeaffinity, noderesources}`, the default plugin order and weights, and `FitError.Error()` in
+ * `pkg/scheduler/framework/types.go`). The resource formulas have been stable since v1.2x; the best-effort skip below
+ * is recent.
  *
  * Filter, per node, in the default plugin order; a node fails at the first plugin that rejects it:
  * 1. NodeUnschedulable: `node(s) were unschedulable` when `spec.unschedulable` and the pod does not tolerate
@@ -14,7 +16,8 @@
  *    affinity (`nodeSelectorTerms`, ORed; `matchExpressions` In/NotIn/Exists/DoesNotExist/Gt/Lt and `matchFields`
  *    on `metadata.name`, ANDed) does not match. A DaemonSet pod is pinned to its node the same way.
  * 4. NodeResourcesFit: `Too many pods`, `Insufficient cpu`, `Insufficient memory` (several at once), comparing the
- *    pod's requests (see `effectivePodRequests`) with allocatable minus the requests of the pods bound to the node.
+ *    pod's requests (see `effectivePodRequests`) with allocatable minus the requests of the non-terminal pods bound to
+ *    the node (a Succeeded pod releases its share).
  *    A zero request is never insufficient, so a pod without requests only needs a pod slot.
  *
  * When no node fits, the FailedScheduling message is `0/N nodes are available: <count> <reason>, ….` with the
@@ -30,8 +33,8 @@
  *   then `(cpuScore + memoryScore) / 2` in integer division. Resources with zero allocatable are left out.
  * - NodeResourcesBalancedAllocation, from the actual requests (`useRequested`): fractions `requested/allocatable`
  *   capped at 1, `std = |cpuFraction - memoryFraction| / 2`, score `int64((1 - std) * 100)` (truncated, in float64
- *   exactly as Go computes it). Best-effort pods (no CPU and no memory request) skip this plugin (Kubernetes ≥ 1.33,
- *   kubernetes/kubernetes#129138).
+ *   exactly as Go computes it). Best-effort pods (no CPU and no memory request) skip this plugin (recent releases,
+ *   kubernetes/kubernetes#129138; it would otherwise pile them onto one node).
  * - The node with the highest total wins; among equal totals the first in cluster order (kube-scheduler picks one at
  *   random; the simulator must be deterministic). All feasible nodes are scored (kube-scheduler samples only in
  *   clusters of 100+ nodes).
@@ -75,7 +78,6 @@ const R_NODE_AFFINITY = 1;
 const R_TOO_MANY_PODS = 2;
 const R_CPU = 3;
 const R_MEMORY = 4;
-const FIRST_TAINT_REASON = 5;
 
 /** A pod toleration (`spec.tolerations[*]`), with Kubernetes' defaults filled in. */
 export interface Toleration {
@@ -357,10 +359,19 @@ function isScheduleBlocking(effect: TaintEffect): boolean {
   return effect === 'NoSchedule' || effect === 'NoExecute';
 }
 
-/** Prepares a cluster for scheduling (cached per nodes array, which must then not be mutated). */
+function sameNodes(cached: CompiledCluster, nodes: readonly SimNode[]): boolean {
+  if (cached.size !== nodes.length) return false;
+  for (let i = 0; i < nodes.length; i++) if (cached.nodes[i] !== nodes[i]) return false;
+  return true;
+}
+
+/**
+ * Prepares a cluster for scheduling. Cached per nodes array (recompiled when nodes were added, removed or replaced
+ * in it); the node objects themselves are treated as immutable.
+ */
 export function compileCluster(nodes: readonly SimNode[]): CompiledCluster {
   const cached = compiledClusters.get(nodes);
-  if (cached !== undefined) return cached;
+  if (cached !== undefined && sameNodes(cached, nodes)) return cached;
   const size = nodes.length;
   const reasons = [
     REASON_UNSCHEDULABLE,
@@ -386,7 +397,7 @@ export function compileCluster(nodes: readonly SimNode[]): CompiledCluster {
     return ids;
   });
   const compiled: CompiledCluster = {
-    nodes,
+    nodes: [...nodes],
     size,
     allocatableCpu: Float64Array.from(nodes, (node) => node.allocatable.cpuMillis),
     allocatableMemory: Float64Array.from(nodes, (node) => node.allocatable.memoryBytes),
@@ -618,7 +629,7 @@ export function findNode(
   }
   let best = -1;
   let bestScore = -1;
-  const from = pinned >= 0 ? pinned : 0;
+  const from = Math.max(pinned, 0);
   const to = pinned >= 0 ? pinned + 1 : cluster.size;
   for (let i = from; i < to; i++) {
     if (verdicts[i]! >= 0) continue;

@@ -1,11 +1,12 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import {
   ClusterSpecError,
   clusterFromObjects,
+  clusterFromShape,
   DEFAULT_CLUSTER,
   DEFAULT_MAX_PODS,
   describeCluster,
@@ -25,8 +26,14 @@ const SHARED_NODES = fileURLToPath(
 const GI = 1024 ** 3;
 const MI = 1024 ** 2;
 
+const tempDirs: string[] = [];
+afterAll(() => {
+  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
+});
+
 function tempFile(name: string, text: string): string {
   const dir = mkdtempSync(join(tmpdir(), 'sim-arena-nodes-'));
+  tempDirs.push(dir);
   const path = join(dir, name);
   writeFileSync(path, text);
   return path;
@@ -232,6 +239,15 @@ describe('the shorthand', () => {
     for (const spec of ['4x16cpu-32Gi', '2x8cpu-16Gi+1x32cpu-64Gi-250pods', '1x500mcpu-512Mi']) {
       expect(describeCluster(parseCluster(spec))).toBe(spec);
     }
+  });
+
+  it('builds the cluster a generated trace was made for', () => {
+    const nodes = clusterFromShape({ nodes: 3, cpu: '8', memory: '16Gi', pods: 30 });
+    expect(describeCluster(nodes)).toBe('3x8cpu-16Gi-30pods');
+    expect(nodes[2]!.name).toBe('node-2');
+    expect(clusterError(() => clusterFromShape({ nodes: 0, cpu: '8', memory: '16Gi', pods: 30 })).code).toBe(
+      'INVALID_SHORTHAND',
+    );
   });
 
   it('is told apart from YAML and JSON', () => {
