@@ -41,7 +41,8 @@ export function largeTrace(targetBytes = TARGET_BYTES): Trace {
       });
     }
     for (const [gvk, entries] of Object.entries(trace.index)) {
-      const target = (merged.index[gvk] ??= {});
+      merged.index[gvk] ??= {};
+      const target = merged.index[gvk];
       for (const [key, hash] of Object.entries(entries)) target[key.replace('/', `-${suffix}/`)] = hash;
     }
     for (const [[gvk, key], lifecycles] of trace.podLifecycles) {
