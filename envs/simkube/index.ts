@@ -1,8 +1,19 @@
 /**
- * `sim-arena/simkube`: SimKube traces — the typed model and its codec (msgpack and JSON, byte-identical round trips),
+ * `sim-arena/simkube`: the `simkube/fix-resources-v0` environment (registered on import) on the embedded cluster
+ * simulator; SimKube traces — the typed model and its codec (msgpack and JSON, byte-identical round trips),
  * Kubernetes quantities, workload queries, pure trace operations, the labelled trace generator and the canonical
- * traces — and the scheduler's view of pod requests.
+ * traces — and the simulator itself (clusters, kube-scheduler's filter and score, trace replay).
  */
+
+export {
+  ClusterSpecError,
+  DEFAULT_CLUSTER,
+  describeCluster,
+  isClusterShorthand,
+  parseCluster,
+  readClusterFile,
+  type SimNode,
+} from './cluster/nodes.js';
 export {
   DEFAULT_NONZERO_CPU_MILLIS,
   DEFAULT_NONZERO_MEMORY_BYTES,
@@ -11,6 +22,44 @@ export {
   type PodRequests,
   PodRequestsError,
 } from './cluster/pod-requests.js';
+export {
+  type CompiledTrace,
+  compileTrace,
+  ReplayError,
+  type SimPodResult,
+  type SimulationResult,
+  simulate,
+  simulateTrace,
+  type WorkloadResult,
+} from './cluster/replay.js';
+export {
+  enumerateFixResourcesActions,
+  type FixResourcesAction,
+  FixResourcesActionSchema,
+  NOOP,
+  SMALL_OPS,
+  slotRef,
+} from './env/actions.js';
+export {
+  type FixResourcesOptions,
+  type FixResourcesOptionsInput,
+  FixResourcesOptionsSchema,
+  REWARD_MODE_ALIASES,
+  REWARD_MODES,
+  type RewardMode,
+} from './env/config.js';
+export { FixResourcesEnv, type FixResourcesResetOptions } from './env/fix-resources-env.js';
+export {
+  type FixResourcesObservation,
+  FixResourcesObservationSchema,
+  FixResourcesObservationSpace,
+  GLOBAL_FEATURES,
+  NODE_FEATURES,
+  WORKLOAD_FEATURES,
+} from './env/observation.js';
+export { FIX_RESOURCES_ID, registerSimKube } from './env/register.js';
+export { type RewardBreakdown, STEP_COST } from './env/rewards.js';
+export type { SafeguardReport, SafeguardRule } from './env/safeguards.js';
 export {
   BUNDLED_SET_COUNT,
   BUNDLED_SET_SEED,

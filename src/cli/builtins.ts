@@ -5,11 +5,13 @@
 import type { Command } from 'commander';
 import { registerClassicControl } from '../../envs/classic-control/register.js';
 import { traceCommand } from '../../envs/simkube/cli/trace-command.js';
+import { registerSimKube } from '../../envs/simkube/env/register.js';
 import { registerPolicies } from '../../policies/register.js';
 
 /** Registers the shipped environments and policies (idempotent). */
 export function registerBuiltins(): void {
   registerClassicControl();
+  registerSimKube();
   registerPolicies();
 }
 

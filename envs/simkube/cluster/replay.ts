@@ -461,6 +461,10 @@ export interface WorkloadResult {
   succeeded: number;
   /** The distinct FailedScheduling messages of its Pending pods, in pod order. */
   pendingReasons: string[];
+  /** The most of its pods that were Pending together after any time point up to the result's time. */
+  peakPending: number;
+  /** Every FailedScheduling message its pods had up to the result's time, first seen first. */
+  peakPendingReasons: string[];
 }
 
 /** One node at the time of the result. */
@@ -483,8 +487,11 @@ export interface SimulationResult {
   workloads: WorkloadResult[];
   /** Every node, in cluster order. */
   nodes: NodeResult[];
-  /** Running (`ready`) and Pending pods, and their sum (`total`). */
-  summary: { ready: number; pending: number; total: number };
+  /**
+   * Running (`ready`) and Pending pods, and their sum (`total`), at the result's time; `peakPending`: the most pods
+   * Pending together after any time point up to then (a trace can be unhealthy in the middle and fine at the end).
+   */
+  summary: { ready: number; pending: number; total: number; peakPending: number };
 }
 
 /** Options of {@link simulate}. */
@@ -522,6 +529,10 @@ interface WorkloadState {
   jobSucceeded: number;
   /** DaemonSets: the nodes the current version runs on. */
   daemonNodes: number[] | null;
+  /** The most of its pods Pending together after any time point so far. */
+  peakPending: number;
+  /** The FailedScheduling messages its pods had after any time point so far, first seen first. */
+  peakReasons: string[];
 }
 
 const NO_VERDICTS = new Int32Array(0);
@@ -538,6 +549,8 @@ class Replay {
   seq = 0;
   released = false;
   now = 0;
+  /** The most pods Pending together after any time point so far. */
+  peakPending = 0;
 
   constructor(
     readonly trace: CompiledTrace,
@@ -556,6 +569,8 @@ class Replay {
       runs: 0,
       jobSucceeded: 0,
       daemonNodes: null,
+      peakPending: 0,
+      peakReasons: [],
     }));
   }
 
@@ -787,7 +802,25 @@ class Replay {
         if (this.fresh.length === 0) break;
         this.schedule();
       }
+      this.recordPending();
     }
+  }
+
+  /** Notes, after a time point, how many pods of each workload are Pending (for the peaks of the result). */
+  recordPending(): void {
+    let total = 0;
+    for (const workload of this.workloads) {
+      let pending = 0;
+      for (const pod of workload.active) {
+        if (pod.phase !== PENDING) continue;
+        pending++;
+        const reason = pod.reason ?? '';
+        if (!workload.peakReasons.includes(reason)) workload.peakReasons.push(reason);
+      }
+      if (pending > workload.peakPending) workload.peakPending = pending;
+      total += pending;
+    }
+    if (total > this.peakPending) this.peakPending = total;
   }
 
   podName(pod: PodState): string {
@@ -861,6 +894,8 @@ class Replay {
         total: count.ready + count.pending,
         succeeded: count.succeeded,
         pendingReasons: count.reasons,
+        peakPending: workload.peakPending,
+        peakPendingReasons: workload.peakReasons,
       });
     }
     const usage = this.usage;
@@ -869,7 +904,13 @@ class Replay {
       requested: { cpuMillis: usage.cpuMillis[i]!, memoryBytes: usage.memoryBytes[i]!, pods: usage.pods[i]! },
       allocatable: { ...node.allocatable },
     }));
-    return { time, pods, workloads, nodes: nodeResults, summary: { ready, pending, total: ready + pending } };
+    return {
+      time,
+      pods,
+      workloads,
+      nodes: nodeResults,
+      summary: { ready, pending, total: ready + pending, peakPending: this.peakPending },
+    };
   }
 }
 

@@ -97,7 +97,7 @@ describe('the shared real traces', () => {
     const trace = await readShared('no_skel.9fda02f.sktrace');
     const result = simulateTrace(trace, parseCluster('4x16cpu-32Gi'));
     expect(result.time).toBe(1779492538);
-    expect(result.summary).toEqual({ ready: 12, pending: 0, total: 12 });
+    expect(result.summary).toEqual({ ready: 12, pending: 0, total: 12, peakPending: 0 });
     expect(result.workloads.map((w) => [w.key, w.ready, w.pending, w.total])).toEqual([
       ['StatefulSet/default/database', 2, 0, 2],
       ['Deployment/default/medium-service', 2, 0, 2],
@@ -153,7 +153,8 @@ describe('the shared real traces', () => {
       ['database-1', 'Pending', full],
       ['large-service-0', 'Pending', full],
     ]);
-    expect(result.summary).toEqual({ ready: 6, pending: 6, total: 12 });
+    // 19 pods waited together after the first applies (see the intermediate-time test below)
+    expect(result.summary).toEqual({ ready: 6, pending: 6, total: 12, peakPending: 19 });
     expect(result.workloads.find((w) => w.name === 'large-service')).toEqual({
       key: 'Deployment/default/large-service',
       kind: 'Deployment',
@@ -164,6 +165,8 @@ describe('the shared real traces', () => {
       total: 1,
       succeeded: 0,
       pendingReasons: [full],
+      peakPending: 1,
+      peakPendingReasons: [full],
     });
     expect(result.nodes).toEqual([
       {
@@ -181,7 +184,7 @@ describe('the shared real traces', () => {
     // on the small node (see above): database-0, medium-0..2 and spread-0 run; 19 pods wait
     const small = simulate(compiled, parseCluster('1x2cpu-4Gi'), { at: t1 });
     expect(small.time).toBe(t1);
-    expect(small.summary).toEqual({ ready: 5, pending: 19, total: 24 });
+    expect(small.summary).toMatchObject({ ready: 5, pending: 19, total: 24 });
     expect(small.workloads.map((w) => [w.name, w.ready, w.total])).toEqual([
       ['database', 1, 2],
       ['medium-service', 3, 12],
@@ -193,6 +196,7 @@ describe('the shared real traces', () => {
       ready: 24,
       pending: 0,
       total: 24,
+      peakPending: 0,
     });
     // before the first apply: nothing
     expect(simulate(compiled, parseCluster('4x16cpu-32Gi'), { at: t1 - 1 })).toMatchObject({
@@ -225,6 +229,8 @@ describe('the shared real traces', () => {
           total: 0,
           succeeded: 3,
           pendingReasons: [],
+          peakPending: 0,
+          peakPendingReasons: [],
         },
       ]);
       const at = (t: number) => phases(simulate(compiled, nodes, { at: 1743286000 + t }));
@@ -282,7 +288,7 @@ describe('the shared real traces', () => {
   it('test.7aa8719.sktrace: a kind cluster replayed on KWOK nodes', async () => {
     const compiled = compileTrace(await readShared('test.7aa8719.sktrace'));
     const onDefault = simulate(compiled, parseCluster('4x16cpu-32Gi'));
-    expect(onDefault.summary).toEqual({ ready: 17, pending: 1, total: 18 });
+    expect(onDefault.summary).toEqual({ ready: 17, pending: 1, total: 18, peakPending: 1 });
     // sk-ctrl selects nodes labelled type=kind-worker, which the shorthand nodes are not
     expect(onDefault.pods.filter((p) => p.phase === 'Pending')).toEqual([
       {
@@ -327,7 +333,7 @@ describe('the bundled traces (traces/canonical, traces/generated)', () => {
       });
       expect({ file, after }).toEqual({
         file,
-        after: { ready: after.total, pending: 0, total: after.total },
+        after: { ready: after.total, pending: 0, total: after.total, peakPending: 0 },
       });
     }
   });
@@ -335,6 +341,23 @@ describe('the bundled traces (traces/canonical, traces/generated)', () => {
 
 describe('controllers', () => {
   const nodes = parseCluster('2x4cpu-8Gi');
+
+  it('remembers pods that were Pending in the middle of a trace that ends healthy', () => {
+    const web = (replicas: number) => deployment('web', replicas, podSpec('3', '64Mi'));
+    // 2 nodes × 4 CPUs hold two 3-CPU pods: with 5 replicas, 3 wait; scaled to 1 at t=10, all is well
+    const result = simulate(
+      compileTrace(
+        traceOf([
+          { ts: 0, apply: [web(5)] },
+          { ts: 10, apply: [web(1)] },
+        ]),
+      ),
+      nodes,
+    );
+    expect(result.summary).toEqual({ ready: 1, pending: 0, total: 1, peakPending: 3 });
+    expect(result.workloads[0]).toMatchObject({ pending: 0, peakPending: 3, pendingReasons: [] });
+    expect(result.workloads[0]?.peakPendingReasons).toEqual(['0/2 nodes are available: 2 Insufficient cpu.']);
+  });
 
   it('Deployments scale up and down over events; deletion and re-creation continue the names', () => {
     const web = (replicas: number) => deployment('web', replicas, podSpec('100m', '64Mi'));
@@ -647,7 +670,7 @@ describe('compiling and options', () => {
     });
     if (!edited.ok) throw new Error(edited.failure.message);
     const after = simulate(compileTrace(edited.trace), nodes);
-    expect(after.summary).toEqual({ ready: 6, pending: 5, total: 11 });
+    expect(after.summary).toMatchObject({ ready: 6, pending: 5, total: 11 });
     expect(after).toEqual(simulate(compileTrace(structuredClone(edited.trace)), nodes));
     expect(simulate(compileTrace(trace), nodes)).toEqual(before);
   });
