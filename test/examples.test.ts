@@ -25,4 +25,12 @@ describe('examples run as they are', () => {
     expect(sync).toMatch(/\d+ episodes finished/);
     expect(asyncLine).toBe(sync);
   });
+
+  it('simkube-fix fixes the canonical very-bad-cpu trace', async () => {
+    const out = await runExample('simkube-fix.ts');
+    expect(out).toMatch(/very-bad-cpu\.sktrace on 4x16cpu-32Gi: 8\/13 pods running/);
+    expect(out).toMatch(/Deployment\/shop\/web: 5 pending — 0\/4 nodes are available: 4 Insufficient cpu\./);
+    expect(out).toMatch(/set_requests web cpu=2400m → terminated=true/);
+    expect(out).toMatch(/random policy: \d+ steps/);
+  });
 });

@@ -57,6 +57,8 @@ import {
 /** The state of an episode between steps. */
 interface Episode {
   task: EpisodeTask;
+  /** The cluster as a shorthand, for `info.cluster`. */
+  cluster: string;
   trace: Trace;
   compiled: CompiledTrace;
   originalVersions: Map<string, CompiledVersion>;
@@ -89,6 +91,8 @@ export class FixResourcesEnv
   readonly #sampler: TaskSampler;
   readonly #caps: Caps;
   readonly #actions: readonly FixResourcesAction[];
+  /** The workload slot of each action of `#actions` (−1 for noop). */
+  readonly #actionSlots: Int32Array;
   #episode: Episode | undefined;
 
   constructor(options: FixResourcesOptions) {
@@ -97,6 +101,9 @@ export class FixResourcesEnv
     this.observationSpace = new FixResourcesObservationSpace(options.maxWorkloads, options.maxNodes);
     this.actionSpace = fixResourcesActionSpace(options.maxWorkloads);
     this.#actions = enumerateFixResourcesActions(options.maxWorkloads);
+    this.#actionSlots = Int32Array.from(this.#actions, (a) =>
+      a.type === 'noop' ? -1 : (slotOf(a.workload) ?? -1),
+    );
     const source =
       options.source ??
       (options.trace !== undefined
@@ -117,6 +124,7 @@ export class FixResourcesEnv
     const result = simulate(compiled, task.nodes);
     this.#episode = {
       task,
+      cluster: describeCluster(task.nodes),
       trace: task.trace,
       compiled,
       originalVersions: versions,
@@ -228,6 +236,7 @@ export class FixResourcesEnv
     const mask = new Uint8Array(actions.length);
     const budgetLeft = episode !== undefined && episode.actionsUsed < this.options.safeguards.actionBudget;
     const clip = this.options.safeguards.mode === 'clip';
+    const known = actions === this.#actions;
     actions.forEach((action, i) => {
       if (action.type === 'noop') mask[i] = 1;
       else if (
@@ -235,7 +244,7 @@ export class FixResourcesEnv
         budgetLeft &&
         (SMALL_OPS as readonly string[]).includes(action.type)
       ) {
-        const slot = slotOf(action.workload);
+        const slot = known ? this.#actionSlots[i] : slotOf(action.workload);
         const key = slot === undefined ? undefined : episode.result.workloads[slot]?.key;
         const facts = key === undefined ? undefined : episode.facts.get(key);
         mask[i] =
@@ -277,7 +286,7 @@ export class FixResourcesEnv
     const info: Info = {
       trace: episode.task.name,
       label: episode.task.meta?.label ?? null,
-      cluster: describeCluster(episode.task.nodes),
+      cluster: episode.cluster,
       healthy: episode.assessment.healthy,
       actionMask: this.#allowedActions(),
     };

@@ -11,7 +11,7 @@ import type { SafeguardReport } from '../../../envs/simkube/env/safeguards.js';
 import { generateTrace, writeGeneratedTrace } from '../../../envs/simkube/trace/generator.js';
 import { listWorkloads } from '../../../envs/simkube/trace/workloads.js';
 import { checkEnv } from '../../../src/core/check-env.js';
-import type { Env } from '../../../src/core/env.js';
+import type { Env, StepResult } from '../../../src/core/env.js';
 import { InvalidActionError, InvalidArgumentError } from '../../../src/core/errors.js';
 import { make } from '../../../src/core/registry.js';
 import { createRng } from '../../../src/core/rng.js';
@@ -104,7 +104,7 @@ describe('simkube/fix-resources-v0', () => {
         const env = await makeEnv({ trace: memoryBound, cluster: '4x16cpu-32Gi', rewardMode });
         await env.reset({ seed: 0 });
         let total = 0;
-        let last;
+        let last: StepResult<FixResourcesObservation> | undefined;
         for (const action of actions) {
           last = await env.step(action);
           total += last.reward;
@@ -118,6 +118,12 @@ describe('simkube/fix-resources-v0', () => {
         { type: 'set_requests', workload: 'web', memory: '8Gi' },
       ]);
       expect(wasteful, rewardMode).toBeLessThan(tight);
+      // the returns docs/rewards.md works out (worked example 2)
+      const predicted = { gradual: [1.98, 1.8628], penalty: [0.9, 0.6656] }[
+        rewardMode as 'gradual' | 'penalty'
+      ];
+      expect(tight).toBeCloseTo(predicted[0] as number, 4);
+      expect(wasteful).toBeCloseTo(predicted[1] as number, 4);
     }
   });
 
@@ -263,7 +269,7 @@ describe('generated traces through the environment', () => {
         const { info } = await env.reset({ seed: 0 });
         expect(info.healthy).toBe(generated.meta.label === 'healthy');
         if (generated.meta.label === 'healthy') return;
-        let last;
+        let last: StepResult<FixResourcesObservation> | undefined;
         for (const op of generated.meta.fix) {
           last = await env.step(op);
           expect(last.info.safeguard).toBeUndefined();
