@@ -27,6 +27,7 @@ import type {
 import { readTraceMeta } from '../../../envs/simkube/trace/trace-meta.js';
 import { InvalidArgumentError } from '../../../src/core/errors.js';
 import { type SharedTrace, sharedTracePath } from '../fixtures.js';
+import { traceOf } from './trace-builders.js';
 
 const GI = 1024 ** 3;
 const MI = 1024 ** 2;
@@ -37,23 +38,6 @@ const readShared = (name: SharedTrace) => readTraceFile(sharedTracePath(name));
 const SHARED_NODES = fileURLToPath(
   new URL('../../../../shared/k8s-control-plane/nodes.yaml', import.meta.url),
 );
-
-function traceOf(
-  events: { ts: number; apply?: KubeObject[]; delete?: KubeObject[] }[],
-  podLifecycles: PodLifecycleEntry[] = [],
-): Trace {
-  return {
-    version: 2,
-    config: { trackedObjects: {} },
-    events: events.map((event) => ({
-      ts: event.ts,
-      appliedObjs: event.apply ?? [],
-      deletedObjs: event.delete ?? [],
-    })),
-    index: {},
-    podLifecycles,
-  };
-}
 
 function podSpec(cpu?: string, memory?: string, extra: JsonObject = {}): JsonObject {
   const requests: JsonObject = {};

@@ -22,6 +22,7 @@ import {
   toleratesTaint,
 } from '../../../envs/simkube/cluster/scheduler.js';
 import type { JsonObject, KubeObject, PodLifecycleEntry, Trace } from '../../../envs/simkube/trace/schema.js';
+import { traceOf } from './trace-builders.js';
 
 const GI = 1024 ** 3;
 const MI = 1024 ** 2;
@@ -57,23 +58,6 @@ function reasonOf(nodes: SimNode[], spec: JsonObject): string | undefined {
 
 function nodeOf(nodes: SimNode[], spec: JsonObject): string | undefined {
   return placePods(nodes, [spec])[0]!.node;
-}
-
-function traceOf(
-  events: { ts: number; apply?: KubeObject[]; delete?: KubeObject[] }[],
-  podLifecycles: PodLifecycleEntry[] = [],
-): Trace {
-  return {
-    version: 2,
-    config: { trackedObjects: {} },
-    events: events.map((event) => ({
-      ts: event.ts,
-      appliedObjs: event.apply ?? [],
-      deletedObjs: event.delete ?? [],
-    })),
-    index: {},
-    podLifecycles,
-  };
 }
 
 function barePod(name: string, spec: JsonObject): KubeObject {
