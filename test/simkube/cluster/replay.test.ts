@@ -17,13 +17,7 @@ import {
 } from '../../../envs/simkube/cluster/replay.js';
 import { readTraceFile } from '../../../envs/simkube/trace/codec.js';
 import { applyTraceOp, applyTraceOps } from '../../../envs/simkube/trace/ops.js';
-import type {
-  JsonObject,
-  JsonValue,
-  KubeObject,
-  PodLifecycleEntry,
-  Trace,
-} from '../../../envs/simkube/trace/schema.js';
+import type { JsonObject, JsonValue, KubeObject, Trace } from '../../../envs/simkube/trace/schema.js';
 import { readTraceMeta } from '../../../envs/simkube/trace/trace-meta.js';
 import { InvalidArgumentError } from '../../../src/core/errors.js';
 import { type SharedTrace, sharedTracePath } from '../fixtures.js';

@@ -21,7 +21,7 @@ import {
   type Toleration,
   toleratesTaint,
 } from '../../../envs/simkube/cluster/scheduler.js';
-import type { JsonObject, KubeObject, PodLifecycleEntry, Trace } from '../../../envs/simkube/trace/schema.js';
+import type { JsonObject, KubeObject } from '../../../envs/simkube/trace/schema.js';
 import { traceOf } from './trace-builders.js';
 
 const GI = 1024 ** 3;
