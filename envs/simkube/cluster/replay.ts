@@ -489,9 +489,10 @@ export interface SimulationResult {
   nodes: NodeResult[];
   /**
    * Running (`ready`) and Pending pods, and their sum (`total`), at the result's time; `peakPending`: the most pods
-   * Pending together after any time point up to then (a trace can be unhealthy in the middle and fine at the end).
+   * Pending together after any time point up to then (a trace can be unhealthy in the middle and fine at the end),
+   * `peakReady` the most Running together.
    */
-  summary: { ready: number; pending: number; total: number; peakPending: number };
+  summary: { ready: number; pending: number; total: number; peakPending: number; peakReady: number };
 }
 
 /** Options of {@link simulate}. */
@@ -551,6 +552,8 @@ class Replay {
   now = 0;
   /** The most pods Pending together after any time point so far. */
   peakPending = 0;
+  /** The most pods Running together after any time point so far. */
+  peakReady = 0;
 
   constructor(
     readonly trace: CompiledTrace,
@@ -809,10 +812,14 @@ class Replay {
   /** Notes, after a time point, how many pods of each workload are Pending (for the peaks of the result). */
   recordPending(): void {
     let total = 0;
+    let running = 0;
     for (const workload of this.workloads) {
       let pending = 0;
       for (const pod of workload.active) {
-        if (pod.phase !== PENDING) continue;
+        if (pod.phase !== PENDING) {
+          running++;
+          continue;
+        }
         pending++;
         const reason = pod.reason ?? '';
         if (!workload.peakReasons.includes(reason)) workload.peakReasons.push(reason);
@@ -821,6 +828,7 @@ class Replay {
       total += pending;
     }
     if (total > this.peakPending) this.peakPending = total;
+    if (running > this.peakReady) this.peakReady = running;
   }
 
   podName(pod: PodState): string {
@@ -909,7 +917,13 @@ class Replay {
       pods,
       workloads,
       nodes: nodeResults,
-      summary: { ready, pending, total: ready + pending, peakPending: this.peakPending },
+      summary: {
+        ready,
+        pending,
+        total: ready + pending,
+        peakPending: this.peakPending,
+        peakReady: this.peakReady,
+      },
     };
   }
 }

@@ -16,7 +16,7 @@ export interface Assessment {
   peakPending: number;
   /** Running + Pending pods. */
   total: number;
-  /** No pod was Pending at any time of the trace, and some pod runs or has completed (a finished Job counts). */
+  /** No pod was Pending at any time of the trace, and some pod ran (a trace that creates no pod is not healthy). */
   healthy: boolean;
   /**
    * The share of pods that never had to wait: 1 − Σ peak Pending / Σ max(pods at the end, peak Pending), over
@@ -53,15 +53,13 @@ export function assess(
   nodes: readonly SimNode[],
 ): Assessment {
   const { ready, pending, total, peakPending } = result.summary;
-  let succeeded = 0;
   let waited = 0;
   let pods = 0;
   for (const w of result.workloads) {
-    succeeded += w.succeeded;
     waited += w.peakPending;
     pods += Math.max(w.total, w.peakPending);
   }
-  const healthy = peakPending === 0 && ready + succeeded > 0;
+  const healthy = peakPending === 0 && result.summary.peakReady > 0;
   let clusterCpu = 0;
   let clusterMemory = 0;
   let largestCpu = 0;

@@ -75,7 +75,7 @@ describe('the shared real traces', () => {
     const trace = await readShared('no_skel.9fda02f.sktrace');
     const result = simulateTrace(trace, parseCluster('4x16cpu-32Gi'));
     expect(result.time).toBe(1779492538);
-    expect(result.summary).toEqual({ ready: 12, pending: 0, total: 12, peakPending: 0 });
+    expect(result.summary).toEqual({ ready: 12, pending: 0, total: 12, peakPending: 0, peakReady: 24 });
     expect(result.workloads.map((w) => [w.key, w.ready, w.pending, w.total])).toEqual([
       ['StatefulSet/default/database', 2, 0, 2],
       ['Deployment/default/medium-service', 2, 0, 2],
@@ -132,7 +132,7 @@ describe('the shared real traces', () => {
       ['large-service-0', 'Pending', full],
     ]);
     // 19 pods waited together after the first applies (see the intermediate-time test below)
-    expect(result.summary).toEqual({ ready: 6, pending: 6, total: 12, peakPending: 19 });
+    expect(result.summary).toEqual({ ready: 6, pending: 6, total: 12, peakPending: 19, peakReady: 6 });
     expect(result.workloads.find((w) => w.name === 'large-service')).toEqual({
       key: 'Deployment/default/large-service',
       kind: 'Deployment',
@@ -175,6 +175,7 @@ describe('the shared real traces', () => {
       pending: 0,
       total: 24,
       peakPending: 0,
+      peakReady: 24,
     });
     // before the first apply: nothing
     expect(simulate(compiled, parseCluster('4x16cpu-32Gi'), { at: t1 - 1 })).toMatchObject({
@@ -266,7 +267,7 @@ describe('the shared real traces', () => {
   it('test.7aa8719.sktrace: a kind cluster replayed on KWOK nodes', async () => {
     const compiled = compileTrace(await readShared('test.7aa8719.sktrace'));
     const onDefault = simulate(compiled, parseCluster('4x16cpu-32Gi'));
-    expect(onDefault.summary).toEqual({ ready: 17, pending: 1, total: 18, peakPending: 1 });
+    expect(onDefault.summary).toMatchObject({ ready: 17, pending: 1, total: 18, peakPending: 1 });
     // sk-ctrl selects nodes labelled type=kind-worker, which the shorthand nodes are not
     expect(onDefault.pods.filter((p) => p.phase === 'Pending')).toEqual([
       {
@@ -311,8 +312,15 @@ describe('the bundled traces (traces/canonical, traces/generated)', () => {
       });
       expect({ file, after }).toEqual({
         file,
-        after: { ready: after.total, pending: 0, total: after.total, peakPending: 0 },
+        after: {
+          ready: after.total,
+          pending: 0,
+          total: after.total,
+          peakPending: 0,
+          peakReady: after.peakReady,
+        },
       });
+      expect(after.peakReady, file).toBeGreaterThan(0);
     }
   });
 });
@@ -332,7 +340,7 @@ describe('controllers', () => {
       ),
       nodes,
     );
-    expect(result.summary).toEqual({ ready: 1, pending: 0, total: 1, peakPending: 3 });
+    expect(result.summary).toEqual({ ready: 1, pending: 0, total: 1, peakPending: 3, peakReady: 2 });
     expect(result.workloads[0]).toMatchObject({ pending: 0, peakPending: 3, pendingReasons: [] });
     expect(result.workloads[0]?.peakPendingReasons).toEqual(['0/2 nodes are available: 2 Insufficient cpu.']);
   });

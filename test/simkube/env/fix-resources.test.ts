@@ -278,7 +278,7 @@ describe('generated traces through the environment', () => {
         expect(last?.terminated).toBe(true);
         expect(last?.reward).toBe(1);
       }),
-      { numRuns: 60 },
+      { numRuns: 100 },
     );
   });
 });
