@@ -1,6 +1,7 @@
 /**
  * Seeded randomness. Every random choice in sim-arena flows from an {@link Rng} built here from an integer seed with
- * `seedrandom`'s Alea generator, so the same seed gives the same sequence on every machine. `Math.random` is never used.
+ * `seedrandom`'s Alea generator, so the same seed gives the same sequence on every machine. The global, unseeded
+ * generator of JavaScript is never used.
  */
 import { randomInt } from 'node:crypto';
 import seedrandom from 'seedrandom';
