@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
 import { Command } from 'commander';
 import { z } from 'zod';
-import { zodOption } from '../../../src/cli/options.js';
+import { nonNegativeIntegerOption, zodOption } from '../../../src/cli/options.js';
 import { SimArenaError } from '../../../src/core/errors.js';
 import { writeBundledTraces } from '../trace/canonical.js';
 import { readTraceFile, writeTraceFile } from '../trace/codec.js';
@@ -18,7 +18,6 @@ import { upgradePre2Trace } from '../trace/upgrade.js';
 import { formatTraceSummary, summarizeTrace } from './trace-inspect.js';
 
 const formatOption = zodOption(z.enum(['json', 'msgpack'], { error: 'expected json or msgpack' }));
-const countOption = zodOption(z.coerce.number().int().min(0, 'expected a non-negative integer'));
 const labelOption = zodOption(z.enum(TRACE_LABELS, { error: `expected one of ${TRACE_LABELS.join(', ')}` }));
 
 /** A failed trace operation, as the CLI reports it (exit code 2 with the valid choices). */
@@ -106,8 +105,8 @@ function upgradeCommand(): Command {
 function generateCommand(): Command {
   return new Command('generate')
     .description('generate labelled traces with a known defect and fix, each with a .meta.json sidecar')
-    .requiredOption('--count <n>', 'how many traces', countOption)
-    .requiredOption('--seed <n>', 'the seed of the set', countOption)
+    .requiredOption('--count <n>', 'how many traces', nonNegativeIntegerOption)
+    .requiredOption('--seed <n>', 'the seed of the set', nonNegativeIntegerOption)
     .option(
       '--label <label>',
       `one label for all (${TRACE_LABELS.join(', ')}); default: cycle through them`,
@@ -140,7 +139,7 @@ function editCommand(): Command {
     .option('--container <name>', 'the container (default: the first app container)')
     .option('--cpu <quantity>', 'set_requests: the CPU request, e.g. 750m')
     .option('--memory <quantity>', 'set_requests: the memory request, e.g. 1Gi')
-    .option('--replicas <n>', 'set_replicas: the replica count', countOption)
+    .option('--replicas <n>', 'set_replicas: the replica count', nonNegativeIntegerOption)
     .requiredOption('--out <file>', 'output file')
     .action(async (file: string, options: Record<string, unknown>) => {
       const { out: target, op, ...rest } = options;

@@ -25,7 +25,7 @@ import {
   type SimulationResult,
   simulate,
 } from '../cluster/replay.js';
-import type { TraceChange, TraceOp } from '../trace/ops.js';
+import type { TraceChange, TraceOp, TraceOpFailure } from '../trace/ops.js';
 import type { Trace } from '../trace/schema.js';
 import { TRACE_LABELS, type TraceLabel } from '../trace/trace-meta.js';
 import {
@@ -197,10 +197,7 @@ export class FixResourcesEnv
   }
 
   /** Turns a `#i` workload reference into the workload's id (or a failure naming the valid slots). */
-  #resolveSlot(
-    episode: Episode,
-    op: TraceOp,
-  ): TraceOp | { code: 'WORKLOAD_NOT_FOUND'; message: string; choices: string[] } {
+  #resolveSlot(episode: Episode, op: TraceOp): TraceOp | TraceOpFailure {
     const slot = slotOf(op.workload);
     if (slot === undefined) return op;
     const workload = episode.result.workloads[slot];
@@ -313,7 +310,7 @@ interface StepOutcome {
   applied: boolean;
   changes?: TraceChange[];
   safeguard?: SafeguardReport;
-  failure?: { code: string; message: string; choices: string[] };
+  failure?: TraceOpFailure;
 }
 
 const ResetOptionsSchema = z.strictObject({

@@ -3,12 +3,10 @@
  * lets each demo policy play a few seeded episodes, narrates them, and ends with a leaderboard.
  */
 import { Command } from 'commander';
-import { z } from 'zod';
-import type { Policy } from '../../core/policy.js';
-import { makePolicy } from '../../core/policy.js';
+import { makePolicy, type Policy } from '../../core/policy.js';
 import { make } from '../../core/registry.js';
 import { type EpisodeResult, rolloutEpisode } from '../../runner/rollout.js';
-import { zodOption } from '../options.js';
+import { nonNegativeIntegerOption } from '../options.js';
 
 /** One line of the demo's leaderboard. */
 export interface DemoStanding {
@@ -76,21 +74,14 @@ function mean(values: readonly number[]): number {
   return values.reduce((sum, v) => sum + v, 0) / Math.max(values.length, 1);
 }
 
-const count = zodOption(
-  z.coerce
-    .number({ error: 'expected a non-negative integer' })
-    .int('expected a non-negative integer')
-    .min(0, 'expected a non-negative integer'),
-);
-
 /** The `demo` command. */
 export function demoCommand(): Command {
   return new Command('demo')
     .description('play the reference environment with the baseline policies and print a leaderboard')
     .option('--env <id>', 'environment id', 'classic/CartPole-v1')
     .option('--policies <names>', 'comma-separated policy names', 'random,cartpole-balance')
-    .option('--episodes <n>', 'episodes per policy', count, 5)
-    .option('--seed <n>', 'base seed (episode i uses seed + i)', count, 0)
+    .option('--episodes <n>', 'episodes per policy', nonNegativeIntegerOption, 5)
+    .option('--seed <n>', 'base seed (episode i uses seed + i)', nonNegativeIntegerOption, 0)
     .action(async (options: { env: string; policies: string; episodes: number; seed: number }) => {
       await runDemo({
         envId: options.env,
