@@ -63,7 +63,7 @@ type Amounts = Map<string, bigint>;
 const parsedAmounts = new Map<string | number, bigint>();
 const PARSED_AMOUNTS_MAX = 4096;
 
-function parseAmount(raw: JsonValue | undefined, where: string): bigint {
+function parseAmount(raw: JsonValue | undefined, where: () => string): bigint {
   const known = typeof raw === 'string' || typeof raw === 'number' ? parsedAmounts.get(raw) : undefined;
   if (known !== undefined) return known;
   const amount = parseNewAmount(raw, where);
@@ -72,10 +72,10 @@ function parseAmount(raw: JsonValue | undefined, where: string): bigint {
   return amount;
 }
 
-function parseNewAmount(raw: JsonValue | undefined, where: string): bigint {
+function parseNewAmount(raw: JsonValue | undefined, where: () => string): bigint {
   if (typeof raw !== 'string' && typeof raw !== 'number') {
     throw new PodRequestsError(
-      `${where} is ${JSON.stringify(String(raw))}, not a quantity; write a quantity such as "500m" or "256Mi".`,
+      `${where()} is ${JSON.stringify(String(raw))}, not a quantity; write a quantity such as "500m" or "256Mi".`,
     );
   }
   let quantity: Quantity;
@@ -83,21 +83,27 @@ function parseNewAmount(raw: JsonValue | undefined, where: string): bigint {
     quantity = Quantity.parse(raw);
   } catch (error) {
     if (!(error instanceof QuantityError)) throw error;
-    throw new PodRequestsError(`${where}: ${error.message}`, { cause: error });
+    throw new PodRequestsError(`${where()}: ${error.message}`, { cause: error });
   }
   if (quantity.sign() < 0) {
     throw new PodRequestsError(
-      `${where} is ${JSON.stringify(String(raw))}; resource amounts cannot be negative (the API server rejects them).`,
+      `${where()} is ${JSON.stringify(String(raw))}; resource amounts cannot be negative (the API server rejects them).`,
     );
   }
   return quantity.nanoValue();
 }
 
-function amountsOf(list: JsonValue | undefined, where: string): Amounts {
+/** The amounts of a `requests` / `limits` / `overhead` map; `where` names it in errors (built only then). */
+function amountsOf(list: JsonValue | undefined, where: () => string): Amounts {
   const out: Amounts = new Map();
   if (!isPlainObject(list)) return out;
-  for (const [resource, raw] of Object.entries(list))
-    out.set(resource, parseAmount(raw, `${where}.${resource}`));
+  for (const resource in list) {
+    if (!Object.hasOwn(list, resource)) continue;
+    out.set(
+      resource,
+      parseAmount(list[resource], () => `${where()}.${resource}`),
+    );
+  }
   return out;
 }
 
@@ -112,47 +118,71 @@ function maxInto(into: Amounts, other: Amounts): void {
   }
 }
 
-interface Options {
-  /** Amounts (nanounits) that replace a missing container request (not an explicit zero). */
-  nonMissing?: Amounts;
+/** What a container requests as the Fit filter counts it, and as the scoring plugins count it (never changed). */
+interface ContainerAmounts {
+  readonly requests: Amounts;
+  readonly nonZero: Amounts;
 }
 
-function containerRequests(container: JsonObject, where: string, options: Options): Amounts {
+/** {@link containerAmounts} per container object: an edit of one container leaves the others' objects shared. */
+const containerAmountsCache = new WeakMap<JsonObject, ContainerAmounts>();
+
+const NON_MISSING: ReadonlyMap<string, bigint> = new Map([
+  ['cpu', DEFAULT_NONZERO_CPU_MILLIS * NANOS_PER_MILLI],
+  ['memory', DEFAULT_NONZERO_MEMORY_BYTES * NANOS_PER_UNIT],
+]);
+
+/** A container's requests (a limit counts where the request is missing), and their scoring variant. */
+function containerAmounts(container: JsonObject, where: () => string): ContainerAmounts {
+  const cached = containerAmountsCache.get(container);
+  if (cached !== undefined) return cached;
   const resources = isPlainObject(container.resources) ? container.resources : {};
-  const requests = amountsOf(resources.requests, `${where}.resources.requests`);
-  const limits = amountsOf(resources.limits, `${where}.resources.limits`);
+  const requests = amountsOf(resources.requests, () => `${where()}.resources.requests`);
+  const limits = amountsOf(resources.limits, () => `${where()}.resources.limits`);
   for (const [resource, limit] of limits) if (!requests.has(resource)) requests.set(resource, limit);
-  if (options.nonMissing) {
-    for (const [resource, amount] of options.nonMissing)
-      if (!requests.has(resource)) requests.set(resource, amount);
-  }
-  return requests;
+  const nonZero: Amounts = new Map(requests);
+  for (const [resource, amount] of NON_MISSING) if (!nonZero.has(resource)) nonZero.set(resource, amount);
+  const amounts = { requests, nonZero };
+  containerAmountsCache.set(container, amounts);
+  return amounts;
 }
 
-function containersOf(podSpec: JsonObject, field: 'containers' | 'initContainers'): [JsonObject, string][] {
+type ContainerField = 'containers' | 'initContainers';
+
+/** `containers[0] (container "app")`: where a container is, for error messages. */
+function describeContainer(field: ContainerField, index: number, container: JsonObject): string {
+  const name = typeof container.name === 'string' ? `"${container.name}"` : `#${index}`;
+  return `${field}[${index}] (container ${name})`;
+}
+
+/** Calls `visit` for each container (a map) of the list, with its amounts. */
+function forEachContainer(
+  podSpec: JsonObject,
+  field: ContainerField,
+  visit: (container: JsonObject, amounts: ContainerAmounts) => void,
+): void {
   const list = podSpec[field];
-  if (!Array.isArray(list)) return [];
-  const out: [JsonObject, string][] = [];
-  list.forEach((container, i) => {
-    if (!isPlainObject(container)) return;
-    const name = typeof container.name === 'string' ? `"${container.name}"` : `#${i}`;
-    out.push([container as JsonObject, `${field}[${i}] (container ${name})`]);
-  });
-  return out;
+  if (!Array.isArray(list)) return;
+  for (let i = 0; i < list.length; i++) {
+    const container = list[i];
+    if (!isPlainObject(container)) continue;
+    visit(
+      container,
+      containerAmounts(container, () => describeContainer(field, i, container)),
+    );
+  }
 }
 
 const POD_LEVEL_RESOURCES = (resource: string) =>
   resource === 'cpu' || resource === 'memory' || resource.startsWith('hugepages-');
 
-function aggregate(podSpec: JsonObject, options: Options): Amounts {
+function aggregate(podSpec: JsonObject, variant: keyof ContainerAmounts): Amounts {
   const total: Amounts = new Map();
-  for (const [container, where] of containersOf(podSpec, 'containers')) {
-    add(total, containerRequests(container, where, options));
-  }
+  forEachContainer(podSpec, 'containers', (_, amounts) => add(total, amounts[variant]));
   const sidecars: Amounts = new Map();
   const initPeak: Amounts = new Map();
-  for (const [container, where] of containersOf(podSpec, 'initContainers')) {
-    const requests = containerRequests(container, where, options);
+  forEachContainer(podSpec, 'initContainers', (container, amounts) => {
+    const requests = amounts[variant];
     if (container.restartPolicy === 'Always') {
       add(total, requests);
       add(sidecars, requests);
@@ -162,14 +192,17 @@ function aggregate(podSpec: JsonObject, options: Options): Amounts {
       add(running, sidecars);
       maxInto(initPeak, running);
     }
-  }
+  });
   maxInto(total, initPeak);
   const podResources = podSpec.resources;
   if (isPlainObject(podResources)) {
-    const podLevel = amountsOf(podResources.requests, 'spec.resources.requests');
+    const podLevel = amountsOf(podResources.requests, () => 'spec.resources.requests');
     for (const [resource, amount] of podLevel) if (POD_LEVEL_RESOURCES(resource)) total.set(resource, amount);
   }
-  add(total, amountsOf(podSpec.overhead, 'spec.overhead'));
+  add(
+    total,
+    amountsOf(podSpec.overhead, () => 'spec.overhead'),
+  );
   return total;
 }
 
@@ -190,14 +223,19 @@ export interface ContainerRequests {
  * @throws PodRequestsError naming the container and field for a malformed quantity.
  */
 export function containerRequestsOf(podSpec: JsonObject): ContainerRequests[] {
-  const read = (field: 'containers' | 'initContainers') =>
-    containersOf(podSpec, field).map(([container, where]): ContainerRequests => {
-      const amounts = toPodRequests(containerRequests(container, where, {}));
+  const out: ContainerRequests[] = [];
+  for (const field of ['containers', 'initContainers'] as const) {
+    forEachContainer(podSpec, field, (container, amounts) => {
       const kind = field === 'containers' ? 'app' : container.restartPolicy === 'Always' ? 'sidecar' : 'init';
-      const name = typeof container.name === 'string' ? container.name : '';
-      return { name, kind, cpuMillis: amounts.cpuMillis, memoryBytes: amounts.memoryBytes };
+      out.push({
+        name: typeof container.name === 'string' ? container.name : '',
+        kind,
+        cpuMillis: ceilDiv(amounts.requests.get('cpu') ?? 0n, NANOS_PER_MILLI),
+        memoryBytes: ceilDiv(amounts.requests.get('memory') ?? 0n, NANOS_PER_UNIT),
+      });
     });
-  return [...read('containers'), ...read('initContainers')];
+  }
+  return out;
 }
 
 function ceilDiv(n: bigint, d: bigint): bigint {
@@ -221,7 +259,7 @@ function toPodRequests(amounts: Amounts): PodRequests {
  * @throws PodRequestsError `INVALID_QUANTITY` naming the container and field of a malformed or negative quantity.
  */
 export function effectivePodRequests(podSpec: JsonObject): PodRequests {
-  return toPodRequests(aggregate(podSpec, {}));
+  return toPodRequests(aggregate(podSpec, 'requests'));
 }
 
 /**
@@ -230,9 +268,5 @@ export function effectivePodRequests(podSpec: JsonObject): PodRequests {
  * @throws PodRequestsError `INVALID_QUANTITY` as {@link effectivePodRequests}.
  */
 export function nonZeroPodRequests(podSpec: JsonObject): PodRequests {
-  const nonMissing: Amounts = new Map([
-    ['cpu', DEFAULT_NONZERO_CPU_MILLIS * NANOS_PER_MILLI],
-    ['memory', DEFAULT_NONZERO_MEMORY_BYTES * NANOS_PER_UNIT],
-  ]);
-  return toPodRequests(aggregate(podSpec, { nonMissing }));
+  return toPodRequests(aggregate(podSpec, 'nonZero'));
 }

@@ -134,8 +134,8 @@ export class ReplayError extends SimArenaError {
 
 /** What one applied version of a workload asks for, computed once per applied object. */
 export interface CompiledVersion {
-  /** The pod template as text (the pod spec for bare Pods): a change means the pods are replaced. */
-  readonly templateKey: string;
+  /** The pod template (the pod spec for bare Pods): a change means the pods are replaced (see {@link sameTemplate}). */
+  readonly template: JsonObject;
   /** The scheduler's view of its pods. */
   readonly shape: PodShape;
   /** Each container's own requests (app, then init and sidecar containers), for observations. */
@@ -221,24 +221,41 @@ function isReplayedKind(kind: string): kind is ReplayedKind {
   return (REPLAYED_KINDS as readonly string[]).includes(kind);
 }
 
-/** JSON text with object keys sorted, so that two templates differing only in key order compare equal. */
-function canonicalJson(value: JsonValue): string {
-  if (typeof value === 'bigint') return `${value}n`;
-  if (value === null || typeof value !== 'object') return JSON.stringify(value);
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  const keys = Object.keys(value).sort();
-  return `{${keys.map((key) => `${JSON.stringify(key)}:${canonicalJson(value[key]!)}`).join(',')}}`;
+/** Whether two JSON values are equal as data: object key order and prototypes do not matter. */
+function sameJson(a: JsonValue | undefined, b: JsonValue | undefined): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a) || Array.isArray(b)) {
+    if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!sameJson(a[i], b[i])) return false;
+    return true;
+  }
+  const keys = Object.keys(a);
+  if (keys.length !== Object.keys(b).length) return false;
+  for (const key of keys) if (!Object.hasOwn(b, key) || !sameJson(a[key], b[key])) return false;
+  return true;
+}
+
+/** Whether two versions of a workload have the same pod template (else its pods are replaced). */
+export function sameTemplate(a: CompiledVersion, b: CompiledVersion): boolean {
+  return a.template === b.template || sameJson(a.template, b.template);
 }
 
 function positiveIntOr(value: JsonValue | undefined, fallback: number): number {
   return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0 ? value : fallback;
 }
 
+/** Where an applied object is in its trace, for error messages. */
+function describeObject(trace: Trace, e: number, identity: CachedObject): string {
+  const { kind, namespace, name } = identity;
+  return `events[${e}] (ts ${trace.events[e]!.ts}): ${kind} ${namespace === '' ? name : `${namespace}/${name}`}`;
+}
+
 function compileVersion(
   obj: KubeObject,
   kind: ReplayedKind,
   paths: readonly string[],
-  where: string,
+  where: () => string,
 ): CompiledVersion {
   const path = templatePathIn(obj, paths);
   const template = podTemplateOf(obj, path);
@@ -246,7 +263,7 @@ function compileVersion(
   if (template === undefined || !isPlainObject(podSpec)) {
     throw new ReplayError(
       'MISSING_POD_TEMPLATE',
-      `${where}: no pod ${template === undefined ? 'template' : 'spec'} at ${JSON.stringify(path)}${template === undefined ? '' : '/spec'}; ` +
+      `${where()}: no pod ${template === undefined ? 'template' : 'spec'} at ${JSON.stringify(path)}${template === undefined ? '' : '/spec'}; ` +
         'the tracer config (podSpecTemplatePaths) or the object is wrong, fix one of them.',
     );
   }
@@ -268,10 +285,10 @@ function compileVersion(
     }));
   } catch (error) {
     if (error instanceof PodRequestsError) {
-      throw new ReplayError('INVALID_QUANTITY', `${where}: ${error.message}`, { cause: error });
+      throw new ReplayError('INVALID_QUANTITY', `${where()}: ${error.message}`, { cause: error });
     }
     if (error instanceof SchedulerError) {
-      throw new ReplayError('REQUEST_TOO_LARGE', `${where}: ${error.message}`, { cause: error });
+      throw new ReplayError('REQUEST_TOO_LARGE', `${where()}: ${error.message}`, { cause: error });
     }
     throw error;
   }
@@ -283,7 +300,7 @@ function compileVersion(
         : {}
       : objSpec;
   return {
-    templateKey: canonicalJson(kind === 'Pod' ? spec : template),
+    template: kind === 'Pod' ? spec : template,
     shape,
     containers,
     replicas: replicasOf(obj, kind) ?? 1,
@@ -302,7 +319,8 @@ function identityKey(kind: string, namespace: string, name: string): string {
   return `${kind}\u0000${namespace}\u0000${name}`;
 }
 
-function identityOf(obj: KubeObject): Omit<CachedObject, 'paths' | 'version'> | null {
+/** A new cache entry for `obj` (nothing compiled yet), or `null` when it is not a replayed workload. */
+function cacheEntryOf(obj: KubeObject): CachedObject | null {
   const { kind, apiVersion } = obj;
   const name = obj.metadata.name;
   if (typeof kind !== 'string' || !isReplayedKind(kind) || typeof name !== 'string') return null;
@@ -313,6 +331,8 @@ function identityOf(obj: KubeObject): Omit<CachedObject, 'paths' | 'version'> | 
     name,
     id: identityKey(kind, namespace, name),
     gvk: `${typeof apiVersion === 'string' ? apiVersion : ''}.${kind}`,
+    paths: [],
+    version: null,
   };
 }
 
@@ -383,16 +403,15 @@ function compiledObject(
 ): (CachedObject & { version: CompiledVersion }) | null {
   let cached = objectCache.get(obj);
   if (cached === undefined) {
-    const identity = identityOf(obj);
-    if (identity === null) return null;
-    cached = { ...identity, paths: [], version: null };
+    const entry = cacheEntryOf(obj);
+    if (entry === null) return null;
+    cached = entry;
     objectCache.set(obj, cached);
   }
   const paths = templatePathsOf(trace, cached.gvk, cached.kind);
   if (cached.version === null || cached.paths !== paths) {
-    const { kind, namespace, name } = cached;
-    const where = `events[${e}] (ts ${trace.events[e]!.ts}): ${kind} ${namespace === '' ? name : `${namespace}/${name}`}`;
-    cached.version = compileVersion(obj, kind, paths, where);
+    const identity = cached;
+    cached.version = compileVersion(obj, cached.kind, paths, () => describeObject(trace, e, identity));
     cached.paths = paths;
   }
   return cached as CachedObject & { version: CompiledVersion };
@@ -531,10 +550,20 @@ export function recompileTrace(previous: CompiledTrace, trace: Trace): CompiledT
         return compileTrace(trace);
       }
       steps ??= previous.steps.slice();
-      steps[at[i]!] = { ...step, version: cached.version };
+      steps[at[i]!] = {
+        ts: step.ts,
+        op: step.op,
+        workload: step.workload,
+        version: cached.version,
+        run: step.run,
+      };
     }
   }
-  const compiled: CompiledTrace = { ...previous, steps: steps ?? previous.steps };
+  const compiled: CompiledTrace = {
+    workloads: previous.workloads,
+    steps: steps ?? previous.steps,
+    endTime: previous.endTime,
+  };
   compilations.set(compiled, { trace, applyAt: compilation.applyAt });
   return compiled;
 }
@@ -834,7 +863,7 @@ class Replay {
       else if (kind === 'CronJob' && workload.compiled.cronRuns.length === 0) this.createNext(workload);
     } else if (
       previous !== null &&
-      previous.templateKey !== version.templateKey &&
+      !sameTemplate(previous, version) &&
       kind !== 'Job' &&
       kind !== 'CronJob'
     ) {

@@ -197,23 +197,31 @@ function fail(
 
 type PathSegment = string | number;
 
-/** `root` with `value` at `path`, copying every map and array on the way and creating missing maps. */
-function setIn(root: JsonValue | undefined, path: readonly PathSegment[], value: JsonValue): JsonValue {
-  if (path.length === 0) return value;
-  const [head, ...rest] = path as [PathSegment, ...PathSegment[]];
+/**
+ * `root` with `value` at `path` (from `path[from]` on), copying every map and array on the way and creating
+ * missing maps.
+ */
+function setIn(
+  root: JsonValue | undefined,
+  path: readonly PathSegment[],
+  value: JsonValue,
+  from = 0,
+): JsonValue {
+  if (from === path.length) return value;
+  const head = path[from]!;
   if (typeof head === 'number') {
-    const copy: JsonValue[] = Array.isArray(root) ? [...root] : [];
-    copy[head] = setIn(copy[head], rest, value);
+    const copy: JsonValue[] = Array.isArray(root) ? root.slice() : [];
+    copy[head] = setIn(copy[head], path, value, from + 1);
     return copy;
   }
   if (Array.isArray(root) && /^(?:0|[1-9][0-9]*)$/.test(head)) {
-    const copy = [...root];
+    const copy = root.slice();
     const index = Number(head);
-    copy[index] = setIn(copy[index], rest, value);
+    copy[index] = setIn(copy[index], path, value, from + 1);
     return copy;
   }
   const copy: JsonObject = isPlainObject(root) ? { ...(root as JsonObject) } : {};
-  const next = setIn(Object.hasOwn(copy, head) ? copy[head] : undefined, rest, value);
+  const next = setIn(Object.hasOwn(copy, head) ? copy[head] : undefined, path, value, from + 1);
   if (head === '__proto__') {
     Object.defineProperty(copy, head, { value: next, writable: true, enumerable: true, configurable: true });
   } else {
@@ -319,10 +327,9 @@ class Editor {
         `${this.where(ts)}: the pod template at ${JSON.stringify(path)} has no spec.`,
       );
     }
-    return {
-      ok: true,
-      value: { specPath: [...parseJsonPointer(path), 'spec'], spec: template.spec as JsonObject },
-    };
+    const specPath: PathSegment[] = parseJsonPointer(path);
+    specPath.push('spec');
+    return { ok: true, value: { specPath, spec: template.spec as JsonObject } };
   }
 
   private locate(

@@ -153,25 +153,42 @@ export class WorkloadQueryError extends SimArenaError {
  * @throws WorkloadQueryError `INVALID_POINTER` when the pointer does not start with "/" or has a bad `~` escape.
  */
 export function parseJsonPointer(pointer: string): string[] {
-  if (pointer === '') return [];
-  if (!pointer.startsWith('/')) {
+  return [...parsedPointer(pointer)];
+}
+
+/** Parsed pointers by text: the few template paths of a trace are resolved for every edit and every compile. */
+const parsedPointers = new Map<string, readonly string[]>();
+const PARSED_POINTERS_MAX = 1024;
+
+/** {@link parseJsonPointer}, cached and frozen (only valid pointers are kept). */
+function parsedPointer(pointer: string): readonly string[] {
+  const known = parsedPointers.get(pointer);
+  if (known !== undefined) return known;
+  if (pointer !== '' && !pointer.startsWith('/')) {
     throw new WorkloadQueryError(
       'INVALID_POINTER',
       `Invalid JSON pointer ${JSON.stringify(pointer)}: a pointer is "" (the whole object) or starts with "/", e.g. "/spec/template".`,
     );
   }
-  return pointer
-    .slice(1)
-    .split('/')
-    .map((token) => {
-      if (/~(?![01])/.test(token)) {
-        throw new WorkloadQueryError(
-          'INVALID_POINTER',
-          `Invalid JSON pointer ${JSON.stringify(pointer)}: "~" must be followed by 0 (for "~") or 1 (for "/").`,
-        );
-      }
-      return token.replaceAll('~1', '/').replaceAll('~0', '~');
-    });
+  const tokens =
+    pointer === ''
+      ? []
+      : pointer
+          .slice(1)
+          .split('/')
+          .map((token) => {
+            if (/~(?![01])/.test(token)) {
+              throw new WorkloadQueryError(
+                'INVALID_POINTER',
+                `Invalid JSON pointer ${JSON.stringify(pointer)}: "~" must be followed by 0 (for "~") or 1 (for "/").`,
+              );
+            }
+            return token.replaceAll('~1', '/').replaceAll('~0', '~');
+          });
+  if (parsedPointers.size >= PARSED_POINTERS_MAX) parsedPointers.clear();
+  const frozen = Object.freeze(tokens);
+  parsedPointers.set(pointer, frozen);
+  return frozen;
 }
 
 /** Writes reference tokens back as a JSON pointer, escaping "~" and "/" (the inverse of {@link parseJsonPointer}). */
@@ -184,7 +201,7 @@ const ARRAY_INDEX = /^(?:0|[1-9][0-9]*)$/;
 /** The value a JSON pointer designates inside `root`, or `undefined` when it leads nowhere. */
 export function resolveJsonPointer(root: JsonValue, pointer: string): JsonValue | undefined {
   let current: JsonValue | undefined = root;
-  for (const token of parseJsonPointer(pointer)) {
+  for (const token of parsedPointer(pointer)) {
     if (Array.isArray(current)) {
       if (!ARRAY_INDEX.test(token)) return undefined;
       current = current[Number(token)];
@@ -506,6 +523,26 @@ function notFound(refs: readonly WorkloadRef[], wanted: string): WorkloadLookupF
  */
 export function resolveWorkloadRef(trace: Trace, wanted: string): WorkloadRefLookup {
   const refs = cachedWorkloadRefs(trace);
+  let resolved = resolvedRefs.get(refs);
+  if (resolved === undefined) {
+    resolved = new Map();
+    resolvedRefs.set(refs, resolved);
+  }
+  const known = resolved.get(wanted);
+  if (known !== undefined) return { ok: true, ref: copyRef(known) };
+  const lookup = lookUpWorkloadRef(refs, wanted);
+  if (!lookup.ok) return lookup;
+  resolved.set(wanted, lookup.ref);
+  return { ok: true, ref: copyRef(lookup.ref) };
+}
+
+/** The references {@link resolveWorkloadRef} resolved, per workload list (shared by a trace and its edits). */
+const resolvedRefs = new WeakMap<readonly Readonly<WorkloadRef>[], Map<string, Readonly<WorkloadRef>>>();
+
+function lookUpWorkloadRef(
+  refs: readonly Readonly<WorkloadRef>[],
+  wanted: string,
+): { ok: true; ref: Readonly<WorkloadRef> } | { ok: false; failure: WorkloadLookupFailure } {
   const parts = wanted.split('/');
   let matches: Readonly<WorkloadRef>[];
   if (parts.length === 3) {
@@ -522,7 +559,7 @@ export function resolveWorkloadRef(trace: Trace, wanted: string): WorkloadRefLoo
     matches = [];
   }
   if (wanted === '' || matches.length === 0) return { ok: false, failure: notFound(refs, wanted) };
-  if (matches.length === 1) return { ok: true, ref: copyRef(matches[0]!) };
+  if (matches.length === 1) return { ok: true, ref: matches[0]! };
   const keys = matches.map((ref) => ref.key);
   const choices = new Set(keys).size === keys.length ? keys : matches.map((ref) => `${ref.kind}/${ref.key}`);
   return {

@@ -667,7 +667,15 @@ describe('compiling and options', () => {
 
   it('property: recompileTrace after any run of trace operations equals a fresh compile (generated traces)', () => {
     const timeline = (c: ReturnType<typeof compileTrace>) =>
-      c.steps.map((s) => [s.ts, s.op, s.workload, s.run, s.version?.templateKey, s.version?.replicas]);
+      c.steps.map((s) => [
+        s.ts,
+        s.op,
+        s.workload,
+        s.run,
+        s.version?.template,
+        s.version?.shape,
+        s.version?.replicas,
+      ]);
     fc.assert(
       fc.property(
         fc.integer({ min: 0, max: 2 ** 40 }),
