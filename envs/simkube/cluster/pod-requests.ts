@@ -118,14 +118,11 @@ function maxInto(into: Amounts, other: Amounts): void {
   }
 }
 
-/** What a container requests as the Fit filter counts it, and as the scoring plugins count it (never changed). */
+/** What a container requests as the Fit filter counts it, and as the scoring plugins count it. */
 interface ContainerAmounts {
   readonly requests: Amounts;
   readonly nonZero: Amounts;
 }
-
-/** {@link containerAmounts} per container object: an edit of one container leaves the others' objects shared. */
-const containerAmountsCache = new WeakMap<JsonObject, ContainerAmounts>();
 
 const NON_MISSING: ReadonlyMap<string, bigint> = new Map([
   ['cpu', DEFAULT_NONZERO_CPU_MILLIS * NANOS_PER_MILLI],
@@ -134,17 +131,20 @@ const NON_MISSING: ReadonlyMap<string, bigint> = new Map([
 
 /** A container's requests (a limit counts where the request is missing), and their scoring variant. */
 function containerAmounts(container: JsonObject, where: () => string): ContainerAmounts {
-  const cached = containerAmountsCache.get(container);
-  if (cached !== undefined) return cached;
   const resources = isPlainObject(container.resources) ? container.resources : {};
   const requests = amountsOf(resources.requests, () => `${where()}.resources.requests`);
   const limits = amountsOf(resources.limits, () => `${where()}.resources.limits`);
   for (const [resource, limit] of limits) if (!requests.has(resource)) requests.set(resource, limit);
   const nonZero: Amounts = new Map(requests);
   for (const [resource, amount] of NON_MISSING) if (!nonZero.has(resource)) nonZero.set(resource, amount);
-  const amounts = { requests, nonZero };
-  containerAmountsCache.set(container, amounts);
-  return amounts;
+  return { requests, nonZero };
+}
+
+/** One container of a pod spec, with its amounts. */
+interface ReadContainer {
+  readonly container: JsonObject;
+  readonly kind: ContainerRequests['kind'];
+  readonly amounts: ContainerAmounts;
 }
 
 type ContainerField = 'containers' | 'initContainers';
@@ -155,35 +155,39 @@ function describeContainer(field: ContainerField, index: number, container: Json
   return `${field}[${index}] (container ${name})`;
 }
 
-/** Calls `visit` for each container (a map) of the list, with its amounts. */
-function forEachContainer(
-  podSpec: JsonObject,
-  field: ContainerField,
-  visit: (container: JsonObject, amounts: ContainerAmounts) => void,
-): void {
-  const list = podSpec[field];
-  if (!Array.isArray(list)) return;
-  for (let i = 0; i < list.length; i++) {
-    const container = list[i];
-    if (!isPlainObject(container)) continue;
-    visit(
-      container,
-      containerAmounts(container, () => describeContainer(field, i, container)),
-    );
+/** The containers (maps) of a pod spec with their amounts: app containers, then init containers, in spec order. */
+function readContainers(podSpec: JsonObject): ReadContainer[] {
+  const out: ReadContainer[] = [];
+  for (const field of ['containers', 'initContainers'] as const) {
+    const list = podSpec[field];
+    if (!Array.isArray(list)) continue;
+    for (let i = 0; i < list.length; i++) {
+      const container = list[i];
+      if (!isPlainObject(container)) continue;
+      const kind = field === 'containers' ? 'app' : container.restartPolicy === 'Always' ? 'sidecar' : 'init';
+      const amounts = containerAmounts(container, () => describeContainer(field, i, container));
+      out.push({ container, kind, amounts });
+    }
   }
+  return out;
 }
 
 const POD_LEVEL_RESOURCES = (resource: string) =>
   resource === 'cpu' || resource === 'memory' || resource.startsWith('hugepages-');
 
-function aggregate(podSpec: JsonObject, variant: keyof ContainerAmounts): Amounts {
+function aggregate(
+  podSpec: JsonObject,
+  containers: readonly ReadContainer[],
+  variant: keyof ContainerAmounts,
+): Amounts {
   const total: Amounts = new Map();
-  forEachContainer(podSpec, 'containers', (_, amounts) => add(total, amounts[variant]));
   const sidecars: Amounts = new Map();
   const initPeak: Amounts = new Map();
-  forEachContainer(podSpec, 'initContainers', (container, amounts) => {
+  for (const { kind, amounts } of containers) {
     const requests = amounts[variant];
-    if (container.restartPolicy === 'Always') {
+    if (kind === 'app') {
+      add(total, requests);
+    } else if (kind === 'sidecar') {
       add(total, requests);
       add(sidecars, requests);
       maxInto(initPeak, sidecars);
@@ -192,7 +196,7 @@ function aggregate(podSpec: JsonObject, variant: keyof ContainerAmounts): Amount
       add(running, sidecars);
       maxInto(initPeak, running);
     }
-  });
+  }
   maxInto(total, initPeak);
   const podResources = podSpec.resources;
   if (isPlainObject(podResources)) {
@@ -223,19 +227,16 @@ export interface ContainerRequests {
  * @throws PodRequestsError naming the container and field for a malformed quantity.
  */
 export function containerRequestsOf(podSpec: JsonObject): ContainerRequests[] {
-  const out: ContainerRequests[] = [];
-  for (const field of ['containers', 'initContainers'] as const) {
-    forEachContainer(podSpec, field, (container, amounts) => {
-      const kind = field === 'containers' ? 'app' : container.restartPolicy === 'Always' ? 'sidecar' : 'init';
-      out.push({
-        name: typeof container.name === 'string' ? container.name : '',
-        kind,
-        cpuMillis: ceilDiv(amounts.requests.get('cpu') ?? 0n, NANOS_PER_MILLI),
-        memoryBytes: ceilDiv(amounts.requests.get('memory') ?? 0n, NANOS_PER_UNIT),
-      });
-    });
-  }
-  return out;
+  return readContainers(podSpec).map(ownRequests);
+}
+
+function ownRequests({ container, kind, amounts }: ReadContainer): ContainerRequests {
+  return {
+    name: typeof container.name === 'string' ? container.name : '',
+    kind,
+    cpuMillis: ceilDiv(amounts.requests.get('cpu') ?? 0n, NANOS_PER_MILLI),
+    memoryBytes: ceilDiv(amounts.requests.get('memory') ?? 0n, NANOS_PER_UNIT),
+  };
 }
 
 function ceilDiv(n: bigint, d: bigint): bigint {
@@ -259,7 +260,7 @@ function toPodRequests(amounts: Amounts): PodRequests {
  * @throws PodRequestsError `INVALID_QUANTITY` naming the container and field of a malformed or negative quantity.
  */
 export function effectivePodRequests(podSpec: JsonObject): PodRequests {
-  return toPodRequests(aggregate(podSpec, 'requests'));
+  return toPodRequests(aggregate(podSpec, readContainers(podSpec), 'requests'));
 }
 
 /**
@@ -268,5 +269,29 @@ export function effectivePodRequests(podSpec: JsonObject): PodRequests {
  * @throws PodRequestsError `INVALID_QUANTITY` as {@link effectivePodRequests}.
  */
 export function nonZeroPodRequests(podSpec: JsonObject): PodRequests {
-  return toPodRequests(aggregate(podSpec, 'nonZero'));
+  return toPodRequests(aggregate(podSpec, readContainers(podSpec), 'nonZero'));
+}
+
+/** A pod's requests for filtering and for scoring, and each container's own, from one reading of the spec. */
+export interface PodRequestsAnalysis {
+  /** {@link effectivePodRequests}. */
+  readonly requests: PodRequests;
+  /** {@link nonZeroPodRequests}. */
+  readonly nonZero: PodRequests;
+  /** {@link containerRequestsOf}. */
+  readonly containers: ContainerRequests[];
+}
+
+/**
+ * {@link effectivePodRequests}, {@link nonZeroPodRequests} and {@link containerRequestsOf} at once, reading each
+ * quantity once.
+ * @throws PodRequestsError `INVALID_QUANTITY` as {@link effectivePodRequests}.
+ */
+export function analyzePodRequests(podSpec: JsonObject): PodRequestsAnalysis {
+  const containers = readContainers(podSpec);
+  return {
+    requests: toPodRequests(aggregate(podSpec, containers, 'requests')),
+    nonZero: toPodRequests(aggregate(podSpec, containers, 'nonZero')),
+    containers: containers.map(ownRequests),
+  };
 }

@@ -54,7 +54,7 @@ import {
 } from '../trace/schema.js';
 import { podTemplateOf, replicasOf, templatePathIn, templatePathsOf } from '../trace/workloads.js';
 import type { NodeResources, SimNode } from './nodes.js';
-import { containerRequestsOf, PodRequestsError } from './pod-requests.js';
+import { analyzePodRequests, PodRequestsError } from './pod-requests.js';
 import {
   type CompiledCluster,
   compileCluster,
@@ -200,6 +200,10 @@ export interface CompiledTrace {
   readonly steps: readonly TimelineStep[];
   /** The end of the trace: its last event or lifecycle time (0 for an empty trace). */
   readonly endTime: number;
+  /** The trace it was compiled from (never changed: trace operations return new traces). */
+  readonly source: Trace;
+  /** Per event, per applied object, its index in `steps` (−1: not a replayed workload); for {@link recompileTrace}. */
+  readonly stepOfApplied: readonly Int32Array[];
 }
 
 /** What compilation learnt about one applied object: who it is, and its version under the given template paths. */
@@ -276,8 +280,9 @@ function compileVersion(
   let shape: PodShape;
   let containers: CompiledContainer[];
   try {
-    shape = podShapeOf(spec, { extraTolerations: extra });
-    containers = containerRequestsOf(spec).map((c) => ({
+    const requests = analyzePodRequests(spec);
+    shape = podShapeOf(spec, { extraTolerations: extra, requests });
+    containers = requests.containers.map((c) => ({
       name: c.name,
       kind: c.kind,
       cpuMillis: Number(c.cpuMillis),
@@ -379,28 +384,28 @@ function lifecyclesOf(podLifecycles: Trace['podLifecycles']): OwnerLifecycles {
   return found;
 }
 
-/** What {@link recompileTrace} needs of a compilation: its trace, and per event the step of each applied object. */
-interface Compilation {
-  readonly trace: Trace;
-  /** Per event, per applied object, its index in `steps` (−1: not a replayed workload). */
-  readonly applyAt: readonly Int32Array[];
-}
-
-const compilations = new WeakMap<CompiledTrace, Compilation>();
-
 function keyOf(identity: Pick<CachedObject, 'kind' | 'namespace' | 'name'>): string {
   return `${identity.kind}/${identity.namespace}/${identity.name}`;
 }
 
+type CompiledObject = CachedObject & { version: CompiledVersion };
+
+/** Compiles (or recompiles, when the tracker config gives its kind other template paths) a cache entry's version. */
+function compileEntry(trace: Trace, obj: KubeObject, e: number, entry: CachedObject): CompiledObject {
+  const paths = templatePathsOf(trace, entry.gvk, entry.kind);
+  if (entry.version === null || entry.paths !== paths) {
+    entry.version = compileVersion(obj, entry.kind, paths, () => describeObject(trace, e, entry));
+    entry.paths = paths;
+  }
+  return entry as CompiledObject;
+}
+
 /**
- * The identity and compiled version of an object applied at `events[e]`, cached per object (recompiled only when the
- * tracker config gives its kind other template paths), or `null` when it is not a replayed workload.
+ * The identity and compiled version of an object applied at `events[e]`, cached per object, or `null` when it is
+ * not a replayed workload. For the objects of a trace that is compiled again and again (an environment's task at
+ * every reset).
  */
-function compiledObject(
-  trace: Trace,
-  obj: KubeObject,
-  e: number,
-): (CachedObject & { version: CompiledVersion }) | null {
+function cachedObject(trace: Trace, obj: KubeObject, e: number): CompiledObject | null {
   let cached = objectCache.get(obj);
   if (cached === undefined) {
     const entry = cacheEntryOf(obj);
@@ -408,13 +413,17 @@ function compiledObject(
     cached = entry;
     objectCache.set(obj, cached);
   }
-  const paths = templatePathsOf(trace, cached.gvk, cached.kind);
-  if (cached.version === null || cached.paths !== paths) {
-    const identity = cached;
-    cached.version = compileVersion(obj, cached.kind, paths, () => describeObject(trace, e, identity));
-    cached.paths = paths;
-  }
-  return cached as CachedObject & { version: CompiledVersion };
+  return compileEntry(trace, obj, e, cached);
+}
+
+/**
+ * {@link cachedObject} without the cache, for an object a trace operation just made: caching the short-lived objects
+ * of every step in a WeakMap would keep them alive through young-generation collections (V8 clears such entries
+ * only in full collections), which made garbage collection a fifth of a step.
+ */
+function freshObject(trace: Trace, obj: KubeObject, e: number): CompiledObject | null {
+  const entry = cacheEntryOf(obj);
+  return entry === null ? null : compileEntry(trace, obj, e, entry);
 }
 
 /**
@@ -436,7 +445,7 @@ export function compileTrace(trace: Trace): CompiledTrace {
     const at = new Int32Array(event.appliedObjs.length).fill(-1);
     applyAt.push(at);
     event.appliedObjs.forEach((obj, i) => {
-      const cached = compiledObject(trace, obj, e);
+      const cached = cachedObject(trace, obj, e);
       if (cached === null) return;
       const { kind, namespace, name, id } = cached;
       let workload = byIdentity.get(id);
@@ -501,13 +510,13 @@ export function compileTrace(trace: Trace): CompiledTrace {
     }
     for (const at of applyAt) for (let i = 0; i < at.length; i++) if (at[i]! >= 0) at[i] = moved[at[i]!]!;
   }
-  const compiled: CompiledTrace = {
+  return {
     workloads,
     steps,
     endTime: endTime === Number.NEGATIVE_INFINITY ? 0 : endTime,
+    source: trace,
+    stepOfApplied: applyAt,
   };
-  compilations.set(compiled, { trace, applyAt });
-  return compiled;
 }
 
 /**
@@ -518,9 +527,7 @@ export function compileTrace(trace: Trace): CompiledTrace {
  * @throws ReplayError as {@link compileTrace} does.
  */
 export function recompileTrace(previous: CompiledTrace, trace: Trace): CompiledTrace {
-  const compilation = compilations.get(previous);
-  if (compilation === undefined) return compileTrace(trace);
-  const before = compilation.trace;
+  const before = previous.source;
   if (
     before.config !== trace.config ||
     before.podLifecycles !== trace.podLifecycles ||
@@ -540,11 +547,11 @@ export function recompileTrace(previous: CompiledTrace, trace: Trace): CompiledT
     ) {
       return compileTrace(trace);
     }
-    const at = compilation.applyAt[e]!;
+    const at = previous.stepOfApplied[e]!;
     for (let i = 0; i < event.appliedObjs.length; i++) {
       const obj = event.appliedObjs[i]!;
       if (obj === old.appliedObjs[i]) continue;
-      const cached = compiledObject(trace, obj, e);
+      const cached = freshObject(trace, obj, e);
       const step = at[i]! < 0 ? undefined : previous.steps[at[i]!];
       if (cached === null || step === undefined || previous.workloads[step.workload]!.key !== keyOf(cached)) {
         return compileTrace(trace);
@@ -559,13 +566,13 @@ export function recompileTrace(previous: CompiledTrace, trace: Trace): CompiledT
       };
     }
   }
-  const compiled: CompiledTrace = {
+  return {
     workloads: previous.workloads,
     steps: steps ?? previous.steps,
     endTime: previous.endTime,
+    source: trace,
+    stepOfApplied: previous.stepOfApplied,
   };
-  compilations.set(compiled, { trace, applyAt: compilation.applyAt });
-  return compiled;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -679,6 +686,10 @@ interface WorkloadState {
   verdicts: Int32Array;
   /** Pending and Running pods, in creation order. */
   readonly active: PodState[];
+  /** How many of `active` are Pending. */
+  pending: number;
+  /** How many of its pods have Succeeded so far (kept as history). */
+  succeeded: number;
   nextNumber: number;
   runs: number;
   jobSucceeded: number;
@@ -722,6 +733,8 @@ class Replay {
       version: null,
       verdicts: NO_VERDICTS,
       active: [],
+      pending: 0,
+      succeeded: 0,
       nextNumber: 0,
       runs: 0,
       jobSucceeded: 0,
@@ -755,6 +768,7 @@ class Replay {
       endAt: Number.POSITIVE_INFINITY,
     };
     workload.active.push(pod);
+    workload.pending++;
     this.pods.push(pod);
     this.fresh.push(pod);
     return pod;
@@ -769,6 +783,8 @@ class Replay {
     if (pod.phase === RUNNING) {
       this.usage.unbind(pod.node, pod.shape);
       this.released = true;
+    } else {
+      pod.workload.pending--;
     }
     pod.phase = GONE;
     const active = pod.workload.active;
@@ -889,6 +905,7 @@ class Replay {
     this.released = true;
     pod.phase = SUCCEEDED;
     const workload = pod.workload;
+    workload.succeeded++;
     workload.active.splice(workload.active.indexOf(pod), 1);
     if (workload.compiled.kind === 'Job') {
       workload.jobSucceeded++;
@@ -924,6 +941,7 @@ class Replay {
     for (const pod of queue) {
       if (pod.node < 0) continue;
       pod.phase = RUNNING;
+      pod.workload.pending--;
       if (pod.duration !== Number.POSITIVE_INFINITY) {
         pod.endAt = this.now + pod.duration;
         this.timed.push(pod);
@@ -968,18 +986,17 @@ class Replay {
     let total = 0;
     let running = 0;
     for (const workload of this.workloads) {
-      let pending = 0;
-      for (const pod of workload.active) {
-        if (pod.phase !== PENDING) {
-          running++;
-          continue;
-        }
-        pending++;
-        const reason = pod.reason ?? '';
-        if (!workload.peakReasons.includes(reason)) workload.peakReasons.push(reason);
-      }
-      if (pending > workload.peakPending) workload.peakPending = pending;
+      const pending = workload.pending;
+      running += workload.active.length - pending;
+      if (pending === 0) continue;
       total += pending;
+      if (pending > workload.peakPending) workload.peakPending = pending;
+      const reasons = workload.peakReasons;
+      for (const pod of workload.active) {
+        if (pod.phase !== PENDING) continue;
+        const reason = pod.reason ?? '';
+        if (!reasons.includes(reason)) reasons.push(reason);
+      }
     }
     if (total > this.peakPending) this.peakPending = total;
     if (running > this.peakReady) this.peakReady = running;
@@ -1015,44 +1032,38 @@ class Replay {
     return pods;
   }
 
+  /** The distinct FailedScheduling messages of a workload's Pending pods, in pod order. */
+  pendingReasons(workload: WorkloadState): string[] {
+    const reasons: string[] = [];
+    if (workload.pending === 0) return reasons;
+    for (const pod of workload.active) {
+      if (pod.phase !== PENDING) continue;
+      const reason = pod.reason ?? '';
+      if (!reasons.includes(reason)) reasons.push(reason);
+    }
+    return reasons;
+  }
+
   result(time: number, listPods: boolean): SimulationResult {
-    const counts = this.workloads.map(() => ({
-      ready: 0,
-      pending: 0,
-      succeeded: 0,
-      reasons: [] as string[],
-    }));
     let ready = 0;
     let pending = 0;
-    for (const pod of this.pods) {
-      const count = counts[pod.workload.compiled.index]!;
-      if (pod.phase === RUNNING) {
-        ready++;
-        count.ready++;
-      } else if (pod.phase === PENDING) {
-        const reason = pod.reason ?? '';
-        pending++;
-        count.pending++;
-        if (!count.reasons.includes(reason)) count.reasons.push(reason);
-      } else if (pod.phase === SUCCEEDED) {
-        count.succeeded++;
-      }
-    }
     const workloads: WorkloadResult[] = [];
     for (const workload of this.workloads) {
       if (!workload.applied) continue;
       const compiled = workload.compiled;
-      const count = counts[compiled.index]!;
+      const workloadReady = workload.active.length - workload.pending;
+      ready += workloadReady;
+      pending += workload.pending;
       workloads.push({
         key: compiled.key,
         kind: compiled.kind,
         namespace: compiled.namespace,
         name: compiled.name,
-        ready: count.ready,
-        pending: count.pending,
-        total: count.ready + count.pending,
-        succeeded: count.succeeded,
-        pendingReasons: count.reasons,
+        ready: workloadReady,
+        pending: workload.pending,
+        total: workload.active.length,
+        succeeded: workload.succeeded,
+        pendingReasons: this.pendingReasons(workload),
         peakPending: workload.peakPending,
         peakPendingReasons: workload.peakReasons,
       });
@@ -1061,7 +1072,11 @@ class Replay {
     const nodeResults: NodeResult[] = this.cluster.nodes.map((node, i) => ({
       name: node.name,
       requested: { cpuMillis: usage.cpuMillis[i]!, memoryBytes: usage.memoryBytes[i]!, pods: usage.pods[i]! },
-      allocatable: { ...node.allocatable },
+      allocatable: {
+        cpuMillis: node.allocatable.cpuMillis,
+        memoryBytes: node.allocatable.memoryBytes,
+        pods: node.allocatable.pods,
+      },
     }));
     return {
       time,

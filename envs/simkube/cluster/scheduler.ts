@@ -51,7 +51,7 @@
 import { SimArenaError } from '../../../src/core/errors.js';
 import { isPlainObject, type JsonObject, type JsonValue } from '../trace/schema.js';
 import type { SimNode, TaintEffect } from './nodes.js';
-import { effectivePodRequests, nonZeroPodRequests } from './pod-requests.js';
+import { analyzePodRequests, type PodRequestsAnalysis } from './pod-requests.js';
 
 /** The taint kube-scheduler's NodeUnschedulable plugin checks tolerations against. */
 export const UNSCHEDULABLE_TAINT_KEY = 'node.kubernetes.io/unschedulable';
@@ -217,16 +217,17 @@ function toNumber(value: bigint, what: string): number {
 export interface PodShapeOptions {
   /** Tolerations added to the pod's own (a DaemonSet controller adds some to its pods). */
   extraTolerations?: readonly Toleration[];
+  /** The spec's requests when the caller has read them already ({@link analyzePodRequests}). */
+  requests?: PodRequestsAnalysis;
 }
 
 /**
- * The scheduler's view of a pod spec: requests (through `effectivePodRequests` / `nonZeroPodRequests`), priority,
+ * The scheduler's view of a pod spec: requests (`effectivePodRequests` / `nonZeroPodRequests`), priority,
  * nodeSelector, required node affinity and tolerations.
  * @throws PodRequestsError for a malformed quantity; SchedulerError `REQUEST_TOO_LARGE` beyond 2^53.
  */
 export function podShapeOf(podSpec: JsonObject, options: PodShapeOptions = {}): PodShape {
-  const requests = effectivePodRequests(podSpec);
-  const nonZero = nonZeroPodRequests(podSpec);
+  const { requests, nonZero } = options.requests ?? analyzePodRequests(podSpec);
   const selector = podSpec.nodeSelector;
   const nodeSelector: [string, string][] = isPlainObject(selector)
     ? Object.entries(selector).map(([key, value]) => [key, typeof value === 'string' ? value : String(value)])

@@ -88,8 +88,6 @@ export class FixResourcesEnv
   readonly #sampler: TaskSampler;
   readonly #caps: Caps;
   readonly #actions: readonly FixResourcesAction[];
-  /** The workload slot of each action of `#actions` (−1 for noop). */
-  readonly #actionSlots: Int32Array;
   readonly #backend: SimKubeBackend;
   #episode: Episode | undefined;
 
@@ -104,9 +102,6 @@ export class FixResourcesEnv
     this.observationSpace = new FixResourcesObservationSpace(options.maxWorkloads, options.maxNodes);
     this.actionSpace = fixResourcesActionSpace(options.maxWorkloads);
     this.#actions = enumerateFixResourcesActions(options.maxWorkloads);
-    this.#actionSlots = Int32Array.from(this.#actions, (a) =>
-      a.type === 'noop' ? -1 : (slotOf(a.workload) ?? -1),
-    );
     const source =
       options.source ??
       (options.trace !== undefined
@@ -245,21 +240,40 @@ export class FixResourcesEnv
     const episode = this.#episode;
     const mask = new Uint8Array(actions.length);
     const budgetLeft = episode !== undefined && episode.actionsUsed < this.options.safeguards.actionBudget;
+    if (actions === this.#actions) {
+      mask[0] = 1; // noop
+      if (budgetLeft) this.#maskSlots(episode, mask);
+      return mask;
+    }
     const clip = this.options.safeguards.mode === 'clip';
-    const known = actions === this.#actions;
     for (let i = 0; i < actions.length; i++) {
       const action = actions[i]!;
       if (action.type === 'noop') {
         mask[i] = 1;
         continue;
       }
-      if (episode === undefined || !budgetLeft || !SMALL_OP_SET.has(action.type)) continue;
-      const slot = known ? this.#actionSlots[i] : slotOf(action.workload);
+      if (!budgetLeft || !SMALL_OP_SET.has(action.type)) continue;
+      const slot = slotOf(action.workload);
       const key = slot === undefined ? undefined : episode.result.workloads[slot]?.key;
       const facts = key === undefined ? undefined : episode.facts.get(key);
       if (facts !== undefined && smallOpAllowed(facts, action.type as SmallOp, this.#caps, clip)) mask[i] = 1;
     }
     return mask;
+  }
+
+  /** The mask of the fixed action list's small operations, slot by slot (see `enumerateFixResourcesActions`). */
+  #maskSlots(episode: Episode, mask: Uint8Array): void {
+    const clip = this.options.safeguards.mode === 'clip';
+    const workloads = episode.result.workloads;
+    const slots = Math.min(workloads.length, this.options.maxWorkloads);
+    for (let slot = 0; slot < slots; slot++) {
+      const facts = episode.facts.get(workloads[slot]!.key);
+      if (facts === undefined) continue;
+      const first = 1 + slot * SMALL_OPS.length;
+      for (let k = 0; k < SMALL_OPS.length; k++) {
+        if (smallOpAllowed(facts, SMALL_OPS[k]!, this.#caps, clip)) mask[first + k] = 1;
+      }
+    }
   }
 
   protected override async onClose(): Promise<void> {
