@@ -55,24 +55,8 @@ const NANOS_PER_MILLI = 1_000_000n;
 /** Resource name → exact amount in nanounits. */
 type Amounts = Map<string, bigint>;
 
-/**
- * Valid amounts by their text: traces repeat the same few quantities ("500m", "256Mi") in every version of every
- * workload, and an environment step recompiles a version. Bounded; only valid amounts are kept (errors are rethrown
- * with their context each time).
- */
-const parsedAmounts = new Map<string | number, bigint>();
-const PARSED_AMOUNTS_MAX = 4096;
-
+/** The exact amount of a quantity in nanounits (quantities are parsed once per text, see `Quantity.parse`). */
 function parseAmount(raw: JsonValue | undefined, where: () => string): bigint {
-  const known = typeof raw === 'string' || typeof raw === 'number' ? parsedAmounts.get(raw) : undefined;
-  if (known !== undefined) return known;
-  const amount = parseNewAmount(raw, where);
-  if (parsedAmounts.size >= PARSED_AMOUNTS_MAX) parsedAmounts.clear();
-  parsedAmounts.set(raw as string | number, amount);
-  return amount;
-}
-
-function parseNewAmount(raw: JsonValue | undefined, where: () => string): bigint {
   if (typeof raw !== 'string' && typeof raw !== 'number') {
     throw new PodRequestsError(
       `${where()} is ${JSON.stringify(String(raw))}, not a quantity; write a quantity such as "500m" or "256Mi".`,

@@ -674,7 +674,9 @@ interface PodState extends SchedulablePod {
   readonly workload: WorkloadState;
   readonly number: number;
   phase: number;
-  readonly duration: number;
+  /** The index of its lifecycle in its workload's, or −1 (runs until removed). */
+  readonly lifecycle: number;
+  /** When it ends, once bound (timed pods only). */
   endAt: number;
 }
 
@@ -709,7 +711,10 @@ class Replay {
   readonly usage: NodeUsage;
   readonly workloads: WorkloadState[];
   readonly pods: PodState[] = [];
+  /** Pods created since the last scheduling round. */
   readonly fresh: PodState[] = [];
+  /** The queue of a round that retries every Pending pod. */
+  readonly retry: PodState[] = [];
   readonly timed: PodState[] = [];
   readonly ordered: WorkloadState[] = [];
   seq = 0;
@@ -764,8 +769,8 @@ class Replay {
       workload,
       number,
       phase: PENDING,
-      duration: this.durationOf(workload, lifecycleIndex),
-      endAt: Number.POSITIVE_INFINITY,
+      lifecycle: lifecycleIndex,
+      endAt: 0,
     };
     workload.active.push(pod);
     workload.pending++;
@@ -927,27 +932,36 @@ class Replay {
     return next;
   }
 
+  /** Tries the pods created since the last round, or every Pending pod after a release, in queue order. */
   schedule(): void {
-    const queue: PodState[] = [];
+    let queue: PodState[];
     if (this.released) {
+      queue = this.retry;
       for (const pod of this.pods) if (pod.phase === PENDING) queue.push(pod);
+      this.fresh.length = 0;
     } else {
-      for (const pod of this.fresh) if (pod.phase === PENDING) queue.push(pod);
+      // the new pods are the queue (those removed again at the same time point are left out)
+      queue = this.fresh;
+      let kept = 0;
+      for (let i = 0; i < queue.length; i++) if (queue[i]!.phase === PENDING) queue[kept++] = queue[i]!;
+      queue.length = kept;
     }
-    this.fresh.length = 0;
     this.released = false;
-    if (queue.length === 0) return;
-    scheduleQueue(this.cluster, this.usage, queue);
-    for (const pod of queue) {
-      if (pod.node < 0) continue;
-      pod.phase = RUNNING;
-      pod.workload.pending--;
-      if (pod.duration !== Number.POSITIVE_INFINITY) {
-        pod.endAt = this.now + pod.duration;
-        this.timed.push(pod);
+    if (queue.length > 0) {
+      scheduleQueue(this.cluster, this.usage, queue);
+      for (const pod of queue) {
+        if (pod.node < 0) continue;
+        pod.phase = RUNNING;
+        pod.workload.pending--;
+        const duration = this.durationOf(pod.workload, pod.lifecycle);
+        if (duration !== Number.POSITIVE_INFINITY) {
+          pod.endAt = this.now + duration;
+          this.timed.push(pod);
+        }
+        if (pod.workload.compiled.kind === 'StatefulSet') this.ordered.push(pod.workload);
       }
-      if (pod.workload.compiled.kind === 'StatefulSet') this.ordered.push(pod.workload);
     }
+    queue.length = 0;
   }
 
   runUntil(at: number): void {

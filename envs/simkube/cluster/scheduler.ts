@@ -129,6 +129,11 @@ export interface PodShape {
   requiredNodeAffinity: NodeSelectorTerm[] | null;
   /** `spec.tolerations`, with defaults filled in. */
   tolerations: Toleration[];
+  /**
+   * `nodeSelector`, `requiredNodeAffinity` and `tolerations` as text: shapes with the same key pass the same static
+   * filters ({@link staticVerdicts} caches by it).
+   */
+  placementKey: string;
 }
 
 /** The stable codes of a {@link SchedulerError}. */
@@ -232,6 +237,8 @@ export function podShapeOf(podSpec: JsonObject, options: PodShapeOptions = {}): 
   const nodeSelector: [string, string][] = isPlainObject(selector)
     ? Object.entries(selector).map(([key, value]) => [key, typeof value === 'string' ? value : String(value)])
     : [];
+  const requiredNodeAffinity = requiredAffinityOf(podSpec.affinity);
+  const tolerations = [...tolerationsOf(podSpec.tolerations), ...(options.extraTolerations ?? [])];
   return {
     cpuMillis: toNumber(requests.cpuMillis, 'CPU'),
     memoryBytes: toNumber(requests.memoryBytes, 'memory'),
@@ -239,8 +246,9 @@ export function podShapeOf(podSpec: JsonObject, options: PodShapeOptions = {}): 
     nonZeroMemoryBytes: toNumber(nonZero.memoryBytes, 'memory'),
     priority: priorityOf(podSpec),
     nodeSelector,
-    requiredNodeAffinity: requiredAffinityOf(podSpec.affinity),
-    tolerations: [...tolerationsOf(podSpec.tolerations), ...(options.extraTolerations ?? [])],
+    requiredNodeAffinity,
+    tolerations,
+    placementKey: JSON.stringify([nodeSelector, requiredNodeAffinity, tolerations]),
   };
 }
 
@@ -355,8 +363,8 @@ export interface CompiledCluster {
   readonly taintReasons: readonly Int32Array[];
   /** Per-reason counters reused when explaining a failure. */
   readonly counts: Int32Array;
-  /** Static verdicts per pod shape (see {@link staticVerdicts}). */
-  readonly verdictCache: WeakMap<PodShape, Int32Array>;
+  /** Static verdicts per {@link PodShape.placementKey} (see {@link staticVerdicts}). */
+  readonly verdictCache: Map<string, Int32Array>;
   /**
    * Every allocatable CPU and memory is above 0 and below 2^46, so `Math.floor(a * 100 / b)` is exact for `0 ≤ a ≤ b`: the
    * quotient is at most 100 and any non-integer quotient is at least `1/b` > 2^-46 away from the next integer, more
@@ -417,7 +425,7 @@ export function compileCluster(nodes: readonly SimNode[]): CompiledCluster {
     reasons,
     taintReasons,
     counts: new Int32Array(reasons.length),
-    verdictCache: new WeakMap(),
+    verdictCache: new Map(),
     smallNumbers: nodes.every(
       (node) =>
         node.allocatable.cpuMillis > 0 &&
@@ -430,13 +438,16 @@ export function compileCluster(nodes: readonly SimNode[]): CompiledCluster {
   return compiled;
 }
 
+/** How many placements a cluster's verdict cache holds before it starts again. */
+const VERDICT_CACHE_MAX = 4096;
+
 /**
  * Per node, the first filter (before NodeResourcesFit) that rejects the pod, as a reason id into
  * `cluster.reasons`, or −1 when the node passes them. These do not depend on load, so they are computed once per
- * shape and cluster and cached.
+ * placement (nodeSelector, affinity, tolerations) and cluster and cached.
  */
 export function staticVerdicts(cluster: CompiledCluster, shape: PodShape): Int32Array {
-  const cached = cluster.verdictCache.get(shape);
+  const cached = cluster.verdictCache.get(shape.placementKey);
   if (cached !== undefined) return cached;
   const verdicts = new Int32Array(cluster.size).fill(-1);
   cluster.nodes.forEach((node, i) => {
@@ -456,7 +467,8 @@ export function staticVerdicts(cluster: CompiledCluster, shape: PodShape): Int32
     }
     if (!matchesNodeAffinity(shape, node)) verdicts[i] = R_NODE_AFFINITY;
   });
-  cluster.verdictCache.set(shape, verdicts);
+  if (cluster.verdictCache.size >= VERDICT_CACHE_MAX) cluster.verdictCache.clear();
+  cluster.verdictCache.set(shape.placementKey, verdicts);
   return verdicts;
 }
 

@@ -199,6 +199,13 @@ function formatDecimal(nanos: bigint, format: 'DecimalSI' | 'DecimalExponent'): 
 }
 
 /**
+ * Quantities by the text (or number) they were parsed from: traces and environment steps read the same few
+ * quantities ("500m", "256Mi") again and again, and quantities are immutable. Bounded; errors are not kept.
+ */
+const parsedQuantities = new Map<string | number, Quantity>();
+const PARSED_QUANTITIES_MAX = 4096;
+
+/**
  * An exact, immutable Kubernetes resource quantity. Build one with `Quantity.parse` (or `parseQuantity`),
  * `Quantity.fromMillis`, `Quantity.fromBytes`, `Quantity.fromScaled` or `Quantity.zero`.
  */
@@ -228,8 +235,13 @@ export class Quantity {
     if (typeof text !== 'number' && typeof text !== 'string') {
       throw invalidQuantity(String(text), `expected a string or a number, got ${typeof text}`);
     }
+    const known = parsedQuantities.get(text);
+    if (known !== undefined) return known;
     const { nanos, format } = parseParts(String(text));
-    return new Quantity(nanos, format);
+    const quantity = new Quantity(nanos, format);
+    if (parsedQuantities.size >= PARSED_QUANTITIES_MAX) parsedQuantities.clear();
+    parsedQuantities.set(text, quantity);
+    return quantity;
   }
 
   /** `millis` thousandths (CPU millicores), printed with `format` (Kubernetes' `NewMilliQuantity`). */
