@@ -491,7 +491,7 @@ export class NodeUsage {
   readonly nodeVersions: Int32Array;
   /** Increments on every change; lets callers reuse a failure message while nothing changed. */
   version = 0;
-  /** The shape {@link scoreCache} holds scores for. */
+  /** The shape whose requests {@link scoreCache} holds scores for. */
   scoreShape: PodShape | undefined = undefined;
   /** Per node, the last shape's score (−1: does not fit), valid while `scoreVersions[i] === nodeVersions[i]`. */
   readonly scoreCache: Float64Array;
@@ -632,6 +632,17 @@ export function scoreNode(cluster: CompiledCluster, usage: NodeUsage, shape: Pod
   return score;
 }
 
+/** Whether two shapes request the same amounts (for filtering and for scoring). */
+function sameRequests(a: PodShape | undefined, b: PodShape): boolean {
+  return (
+    a !== undefined &&
+    a.cpuMillis === b.cpuMillis &&
+    a.memoryBytes === b.memoryBytes &&
+    a.nonZeroCpuMillis === b.nonZeroCpuMillis &&
+    a.nonZeroMemoryBytes === b.nonZeroMemoryBytes
+  );
+}
+
 /**
  * The node kube-scheduler would bind the pod to (its index), or −1 when no node fits. `verdicts` are the shape's
  * {@link staticVerdicts}; `pinned` (≥ 0) restricts the pod to one node, as a DaemonSet pod's node affinity does.
@@ -648,8 +659,9 @@ export function findNode(
   const cachedAt = usage.scoreVersions;
   const nodeVersions = usage.nodeVersions;
   if (usage.scoreShape !== shape) {
+    // scores depend on the requests only: pods of other workloads with the same requests reuse them
+    if (!sameRequests(usage.scoreShape, shape)) cachedAt.fill(-1);
     usage.scoreShape = shape;
-    cachedAt.fill(-1);
   }
   let best = -1;
   let bestScore = -1;

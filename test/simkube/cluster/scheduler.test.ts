@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseCluster, type SimNode, type Taint } from '../../../envs/simkube/cluster/nodes.js';
 import { simulateTrace } from '../../../envs/simkube/cluster/replay.js';
@@ -17,6 +18,7 @@ import {
   podShapeOf,
   type SchedulablePod,
   scheduleQueue,
+  scoreNode,
   staticVerdicts,
   type Toleration,
   toleratesTaint,
@@ -286,6 +288,60 @@ describe('scoring: LeastAllocated + BalancedAllocation, weight 1 each', () => {
     expect(findNode(cluster, usage, big, staticVerdicts(cluster, big))).toBe(0);
     usage.reset();
     expect(findNode(cluster, usage, big, staticVerdicts(cluster, big))).toBe(0);
+  });
+
+  it('property: findNode and its caches pick what scoring every node afresh picks', () => {
+    const nodes = [
+      simNode('a', 4000, 8 * GI),
+      simNode('b', 8000, 4 * GI, { labels: { zone: 'b' } }),
+      simNode('c', 2000, 16 * GI, { taints: [{ key: 'gpu', value: 'yes', effect: 'NoSchedule' }] }),
+      simNode('d', 6000, 6 * GI, { labels: { zone: 'b' } }),
+    ];
+    const cluster = compileCluster(nodes);
+    // distinct objects, some with equal requests or equal placements: the caches key on content, not identity
+    const specs = [
+      pod('500m', '1Gi'),
+      pod('500m', '1Gi'),
+      pod('500m', '1Gi', { nodeSelector: { zone: 'b' } }),
+      pod('500m', '1Gi', { tolerations: [{ key: 'gpu', operator: 'Exists' }] }),
+      pod('1500m', '512Mi'),
+      pod(undefined, '2Gi'),
+      pod(),
+      // same scoring requests (200Mi counts for a missing memory request), different filtering requests
+      pod('3', '200Mi'),
+      pod('3'),
+    ];
+    fc.assert(
+      fc.property(fc.array(fc.nat(specs.length - 1), { minLength: 1, maxLength: 40 }), (picks) => {
+        const usage = new NodeUsage(cluster.size);
+        for (const pick of picks) {
+          const shape = podShapeOf(specs[pick]!);
+          const verdicts = staticVerdicts(cluster, shape);
+          let expected = -1;
+          let bestScore = -1;
+          nodes.forEach((node, i) => {
+            const fresh = podShapeOf(specs[pick]!);
+            const passes = node.taints.length === 0 || pick === 3;
+            const selected = pick !== 2 || node.labels.zone === 'b';
+            if (!passes || !selected) return;
+            const score = scoreNode(cluster, usage, fresh, i);
+            if (score > bestScore) {
+              bestScore = score;
+              expected = i;
+            }
+          });
+          const found = findNode(cluster, usage, shape, verdicts);
+          expect(found).toBe(expected);
+          // every score the cache holds as valid is the score of this pod
+          nodes.forEach((_, i) => {
+            if (verdicts[i]! < 0 && usage.scoreVersions[i] === usage.nodeVersions[i]) {
+              expect(usage.scoreCache[i]).toBe(scoreNode(cluster, usage, podShapeOf(specs[pick]!), i));
+            }
+          });
+          if (found >= 0) usage.bind(found, shape);
+        }
+      }),
+    );
   });
 });
 
