@@ -197,11 +197,9 @@ export class FixResourcesEnv
       episode.versions,
       episode.task.nodes,
     );
-    return {
-      applied: true,
-      changes: guarded.changes,
-      ...(guarded.safeguard ? { safeguard: guarded.safeguard } : {}),
-    };
+    const outcome: StepOutcome = { applied: true, changes: guarded.changes };
+    if (guarded.safeguard) outcome.safeguard = guarded.safeguard;
+    return outcome;
   }
 
   /** Turns a `#i` workload reference into the workload's id (or a failure naming the valid slots). */

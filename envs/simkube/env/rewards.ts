@@ -63,39 +63,41 @@ export function reward(
   outcome: ActionOutcome,
 ): RewardBreakdown {
   const success = after.healthy ? SUCCESS_REWARD : 0;
-  const base = {
+  const afterPotential = potential(after);
+  const previousPotential = potential(before);
+  let stepCost = 0;
+  let blockedPenalty = 0;
+  let failedPenalty = 0;
+  let total: number;
+  if (mode === 'binary') {
+    total = success;
+  } else if (mode === 'gradual') {
+    stepCost = STEP_COST;
+    total = afterPotential - previousPotential + success - STEP_COST;
+  } else {
+    blockedPenalty = outcome.blocked ? BLOCKED_PENALTY : 0;
+    failedPenalty = outcome.failed ? FAILED_PENALTY : 0;
+    total =
+      success -
+      after.waste -
+      after.shortfall -
+      OVERSIZED_PENALTY * after.oversized -
+      blockedPenalty -
+      failedPenalty;
+  }
+  // one literal (no spreads: this runs every step), in the order the records have always had
+  return {
     mode,
     success,
     progress: after.progress,
     waste: after.waste,
     shortfall: after.shortfall,
     oversized: after.oversized,
-    potential: potential(after),
-    previousPotential: potential(before),
-    stepCost: 0,
-    blockedPenalty: 0,
-    failedPenalty: 0,
-  };
-  if (mode === 'binary') return { ...base, total: success };
-  if (mode === 'gradual') {
-    return {
-      ...base,
-      stepCost: STEP_COST,
-      total: base.potential - base.previousPotential + success - STEP_COST,
-    };
-  }
-  const blockedPenalty = outcome.blocked ? BLOCKED_PENALTY : 0;
-  const failedPenalty = outcome.failed ? FAILED_PENALTY : 0;
-  return {
-    ...base,
+    potential: afterPotential,
+    previousPotential,
+    stepCost,
     blockedPenalty,
     failedPenalty,
-    total:
-      success -
-      after.waste -
-      after.shortfall -
-      OVERSIZED_PENALTY * after.oversized -
-      blockedPenalty -
-      failedPenalty,
+    total,
   };
 }
