@@ -1,6 +1,6 @@
 /**
  * Runs one benchmark script by name and prints its markdown tables, with the machine it ran on.
- * Usage: npm run bench -- <core|trace-codec|simkube-env|sandbox>     (or: npx tsx benchmarks/run.ts <name>)
+ * Usage: npm run bench -- <core|trace-codec|simkube-env|simkube-step-parts|sandbox|csv-generate>     (or: npx tsx benchmarks/run.ts <name>)
  */
 import { cpus, totalmem } from 'node:os';
 
@@ -8,6 +8,7 @@ const benchmarks: Record<string, () => Promise<{ run: () => Promise<string> }>> 
   core: () => import('./core.js'),
   'trace-codec': () => import('./trace-codec.js'),
   'simkube-env': () => import('./simkube-env.js'),
+  'simkube-step-parts': () => import('./simkube-step-parts.js'),
   sandbox: () => import('./sandbox.js'),
   'csv-generate': () => import('./csv-generate.js'),
 };

@@ -1,6 +1,6 @@
 /**
  * SimKube environment benchmark: steps per second of `simkube/fix-resources-v0` on the embedded simulator, on the
- * canonical traces, on a 30-workload / ~150-pod trace (10 nodes), on a 1,000-pod / 50-node trace, and how the cost of
+ * canonical traces, on a 30-workload / ~150-pod trace (4, 10 and 50 nodes), on a 1,000-pod / 50-node trace, and how the cost of
  * a step grows with pods and nodes. Each step edits the trace (alternately bumping and reducing a workload's CPU, so
  * every step really changes it), replays it and computes observation, reward and action mask. Synthetic traces keep
  * one workload that never fits, so that episodes do not end and no reset is measured.

@@ -4,8 +4,10 @@
  * result.
  *
  * `compileTrace` turns a trace into workloads, pod shapes and a timeline once (no quantity is parsed during a
- * replay); `simulate` replays it, event by event in time order. Compilation is cached per applied object, so after a
- * trace operation (which shares untouched objects with its input) recompiling only reads the objects that changed.
+ * replay); `simulate` replays it, event by event in time order. `compileTrace` caches per applied object, so a trace
+ * compiled again (an environment's task at each reset) costs little. `recompileTrace` compiles a trace made by trace
+ * operations from the previous one (which share untouched objects with their input): it compiles only the objects
+ * that changed, without caching them (see {@link CompiledTrace.stepOfApplied} and `freshObject` for why).
  *
  * Semantics (what the controllers would do, simplified; kube-scheduler's part is in `scheduler.ts`):
  * - Pods get the toleration SimKube's driver adds for its KWOK nodes' taint ({@link SIMKUBE_DRIVER_TOLERATION});
