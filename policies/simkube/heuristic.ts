@@ -14,9 +14,9 @@
  * 3. Otherwise its pods fit a node but the cluster is full ("Insufficient …" or "Too many pods"): a scalable
  *    workload with several replicas is scaled down to the replicas that fit (never below one); any other is
  *    shrunk as in 2, on the resource its pods lacked.
- * 4. When a computed edit would change nothing (or the environment masks it), it falls back to the small operation
- *    of the same kind (`reduce_cpu_small`, `reduce_mem_small`, `scale_down_replicas`), and to `noop` when that too is
- *    masked.
+ * 4. When a computed edit would change nothing, or no action budget is left (`observation.actionsRemaining`), it
+ *    falls back to the small operation of the same kind (`reduce_cpu_small`, `reduce_mem_small`,
+ *    `scale_down_replicas`), and to `noop` when that too is masked.
  *
  * Requests are only ever lowered and replicas only ever removed, so the fix never wastes resources; it can take
  * more than the minimum of replicas away when the trace is full mid-way and not at its end (the observation's free
@@ -197,7 +197,7 @@ export class HeuristicPolicy implements Policy<FixResourcesObservation, FixResou
       const fit = workload.ready + podsThatFit(rooms, workload.podCpuMillis, workload.podMemoryBytes);
       const wanted = Math.max(1, Math.min(workload.replicas - 1, fit));
       const scale: FixResourcesAction = { type: 'set_replicas', workload: target.ref, replicas: wanted };
-      return this.#orSmall(scale, 'scale_down_replicas', target, info);
+      return this.#orSmall(scale, 'scale_down_replicas', target, observation, info);
     } else {
       resource = target.insufficientMemory && !target.insufficientCpu ? 'memory' : 'cpu';
     }
@@ -212,23 +212,25 @@ export class HeuristicPolicy implements Policy<FixResourcesObservation, FixResou
       largestFitting(rooms, resource, ceiling, other, replicas, daemon, grain);
     const podTarget = current > largest ? oversizedTarget(current, largest, fitting) : fitting(current);
     const edit = shrink(target, resource, podTarget > 0 ? podTarget : Math.min(current, largest));
-    return this.#orSmall(edit, resource === 'cpu' ? 'reduce_cpu_small' : 'reduce_mem_small', target, info);
+    return this.#orSmall(
+      edit,
+      resource === 'cpu' ? 'reduce_cpu_small' : 'reduce_mem_small',
+      target,
+      observation,
+      info,
+    );
   }
 
-  /** `edit` when it is allowed, else the small operation, else noop. */
+  /** `edit` while the action budget lasts, else the small operation unless masked, else noop. */
   #orSmall(
     edit: FixResourcesAction | undefined,
     small: SmallOp,
     target: FixTarget,
+    observation: FixResourcesObservation,
     info: ActContext<FixResourcesAction>['info'],
   ): FixResourcesAction {
-    if (edit !== undefined && !budgetSpent(info)) return edit;
+    // set_* edits are not in the mask (it lists small operations only): the observation says whether budget is left
+    if (edit !== undefined && observation.actionsRemaining > 0) return edit;
     return unlessMasked({ type: small, workload: target.ref }, info);
   }
-}
-
-/** The structured mask lists only small operations; when it allows none of them, the action budget is spent. */
-function budgetSpent(info: ActContext<FixResourcesAction>['info']): boolean {
-  const mask = info.actionMask;
-  return Array.isArray(mask) && !mask.some((a: FixResourcesAction) => a.type !== 'noop');
 }

@@ -71,15 +71,23 @@ describe('the heuristic', () => {
 });
 
 describe('naive baselines', () => {
-  async function firstAction(policy: string, trace: string, info?: Record<string, unknown>) {
+  async function firstAction(
+    policy: string,
+    trace: string,
+    info?: Record<string, unknown>,
+    observationChanges: Record<string, unknown> = {},
+  ) {
     const env = (await make(FIX_RESOURCES_ID, { trace })) as FixEnv;
     const reset = await env.reset({ seed: 0 });
     const p = (await makePolicy(policy)) as FixPolicy;
-    return p.act(reset.observation, {
-      info: info ?? reset.info,
-      actionSpace: env.actionSpace,
-      rng: createRng(0),
-    });
+    return p.act(
+      { ...reset.observation, ...observationChanges },
+      {
+        info: info ?? reset.info,
+        actionSpace: env.actionSpace,
+        rng: createRng(0),
+      },
+    );
   }
 
   it('repeat their one operation on the first workload whose pods waited', async () => {
@@ -100,8 +108,16 @@ describe('naive baselines', () => {
     const trace = 'traces/canonical/very-bad-cpu.sktrace';
     expect(await firstAction('always-bump-cpu', trace)).toEqual({ type: 'noop' }); // the env masks it (cap)
     const noneAllowed = { actionMask: [{ type: 'noop' }] };
-    for (const policy of ['always-bump-cpu', 'scale-replicas', 'heuristic']) {
+    for (const policy of ['always-bump-cpu', 'scale-replicas']) {
       expect(await firstAction(policy, trace, noneAllowed), policy).toEqual({ type: 'noop' });
     }
+    const spent = { actionsRemaining: 0 };
+    expect(await firstAction('heuristic', trace, noneAllowed, spent)).toEqual({ type: 'noop' });
+  });
+
+  it('the heuristic edits with set_requests while budget is left, even when every small operation is masked', async () => {
+    const trace = 'traces/canonical/very-bad-cpu.sktrace';
+    const noneAllowed = { actionMask: [{ type: 'noop' }] };
+    expect(await firstAction('heuristic', trace, noneAllowed)).toMatchObject({ type: 'set_requests' });
   });
 });
