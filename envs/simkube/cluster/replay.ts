@@ -707,6 +707,16 @@ interface WorkloadState {
 
 const NO_VERDICTS = new Int32Array(0);
 
+/** Adds the FailedScheduling messages of a workload's Pending pods to `reasons` (once each, in pod order). */
+function addPendingReasons(workload: WorkloadState, reasons: string[]): string[] {
+  for (const pod of workload.active) {
+    if (pod.phase !== PENDING) continue;
+    const reason = pod.reason ?? '';
+    if (!reasons.includes(reason)) reasons.push(reason);
+  }
+  return reasons;
+}
+
 const spareUsage = new WeakMap<CompiledCluster, NodeUsage>();
 
 class Replay {
@@ -1007,12 +1017,7 @@ class Replay {
       if (pending === 0) continue;
       total += pending;
       if (pending > workload.peakPending) workload.peakPending = pending;
-      const reasons = workload.peakReasons;
-      for (const pod of workload.active) {
-        if (pod.phase !== PENDING) continue;
-        const reason = pod.reason ?? '';
-        if (!reasons.includes(reason)) reasons.push(reason);
-      }
+      addPendingReasons(workload, workload.peakReasons);
     }
     if (total > this.peakPending) this.peakPending = total;
     if (running > this.peakReady) this.peakReady = running;
@@ -1048,18 +1053,6 @@ class Replay {
     return pods;
   }
 
-  /** The distinct FailedScheduling messages of a workload's Pending pods, in pod order. */
-  pendingReasons(workload: WorkloadState): string[] {
-    const reasons: string[] = [];
-    if (workload.pending === 0) return reasons;
-    for (const pod of workload.active) {
-      if (pod.phase !== PENDING) continue;
-      const reason = pod.reason ?? '';
-      if (!reasons.includes(reason)) reasons.push(reason);
-    }
-    return reasons;
-  }
-
   result(time: number, listPods: boolean): SimulationResult {
     let ready = 0;
     let pending = 0;
@@ -1079,7 +1072,7 @@ class Replay {
         pending: workload.pending,
         total: workload.active.length,
         succeeded: workload.succeeded,
-        pendingReasons: this.pendingReasons(workload),
+        pendingReasons: workload.pending === 0 ? [] : addPendingReasons(workload, []),
         peakPending: workload.peakPending,
         peakPendingReasons: workload.peakReasons,
       });
