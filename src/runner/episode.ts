@@ -79,6 +79,8 @@ export async function runEpisode(
     await policy.close?.();
     const { lastInfo } = result;
     const waste = (lastInfo.reward as { waste?: unknown } | undefined)?.waste;
+    // an environment may say how the episode ended (csv/analysis-v0: the answer was correct); else terminated counts
+    const success = typeof lastInfo.success === 'boolean' ? lastInfo.success : result.terminated;
     const record: EpisodeRecord = {
       ...baseRecord(spec),
       status: 'ok',
@@ -86,8 +88,8 @@ export async function runEpisode(
       length: result.length,
       terminated: result.terminated,
       truncated: result.truncated,
-      success: result.terminated,
-      stepsToFix: result.terminated ? result.length : null,
+      success,
+      stepsToFix: success ? result.length : null,
       waste: typeof waste === 'number' ? waste : null,
       label: typeof lastInfo.label === 'string' ? lastInfo.label : null,
     };

@@ -84,7 +84,7 @@ export const EpisodeRecordSchema = z.strictObject({
   length: z.int().min(0),
   terminated: z.boolean(),
   truncated: z.boolean(),
-  /** The task was solved: terminated without an error. */
+  /** The task was solved: the last step's `info.success` when the env reports it, else terminated without an error. */
   success: z.boolean(),
   /** Steps until success, `null` when not solved. */
   stepsToFix: z.int().min(0).nullable(),

@@ -5,7 +5,11 @@ import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import '../../envs/simkube/index.js';
 import { registerPolicies } from '../../policies/register.js';
+import { BaseEnv, type ResetResult, type StepResult } from '../../src/core/env.js';
 import { PolicyError, RegistryError } from '../../src/core/errors.js';
+import { registerPolicy } from '../../src/core/policy.js';
+import { register } from '../../src/core/registry.js';
+import { Discrete } from '../../src/core/spaces/index.js';
 import { EpisodeRecordSchema, RunSummarySchema, StepRecordSchema } from '../../src/runner/records.js';
 import { resumeRun, runEpisodes } from '../../src/runner/run-episodes.js';
 import { RunFolderError, readJsonl } from '../../src/runner/run-folder.js';
@@ -13,6 +17,34 @@ import { planEpisodes } from '../../src/runner/run-plan.js';
 import { readRunStatus } from '../../src/runner/status.js';
 
 registerPolicies();
+
+/** One-step episodes: the answer (the action) is right when it equals the seed's parity; `info.success` says so. */
+class ParityEnv extends BaseEnv<number, number> {
+  readonly observationSpace = new Discrete(1);
+  readonly actionSpace = new Discrete(2);
+  #seed = 0;
+
+  async reset(args: { seed?: number } = {}): Promise<ResetResult<number>> {
+    this.#seed = args.seed ?? 0;
+    return { observation: 0, info: {} };
+  }
+
+  async step(action: number): Promise<StepResult<number>> {
+    const success = action === this.#seed % 2;
+    return { observation: 0, reward: success ? 1 : 0, terminated: true, truncated: false, info: { success } };
+  }
+
+  observe(): number {
+    return 0;
+  }
+}
+
+register({ id: 'test/parity-v0', entryPoint: () => new ParityEnv() });
+registerPolicy({
+  name: 'test-answer-0',
+  description: 'always 0',
+  create: () => ({ name: 'test-answer-0', act: () => 0 }),
+});
 
 const tempDir = () => mkdtemp(join(tmpdir(), 'sim-arena-run-'));
 const CANONICAL = ['traces/canonical/very-bad-cpu.sktrace', 'traces/canonical/mixed.sktrace'];
@@ -154,6 +186,26 @@ describe('runEpisodes', () => {
     await expect(resumeRun(out)).rejects.toThrow(RunFolderError);
     await expect(resumeRun(out)).rejects.toThrow(/episodes\.jsonl:2 is damaged/);
     await expect(resumeRun(join(out, 'nothing'))).rejects.toThrow(/run\.json does not exist/);
+  });
+
+  it('counts an episode as solved by its last info.success when the environment reports one', async () => {
+    const out = await tempDir();
+    const summary = await runEpisodes({
+      out,
+      env: 'test/parity-v0',
+      policies: ['test-answer-0'],
+      episodes: 4,
+      seed: 0,
+    });
+    // seeds 0..3: answer 0 is right for the even seeds only, although every episode terminates
+    expect(summary.byPolicy['test-answer-0']?.successRate).toBe(0.5);
+    const { records } = await readJsonl(join(out, 'episodes.jsonl'), EpisodeRecordSchema);
+    expect(records.map((r) => [r.terminated, r.success, r.stepsToFix])).toEqual([
+      [true, true, 1],
+      [true, false, null],
+      [true, true, 1],
+      [true, false, null],
+    ]);
   });
 
   it('plans episodes per policy, then trace, then seed + k', () => {

@@ -179,7 +179,7 @@ export class CsvAnalysisEnv extends BaseEnv<CsvObservation, CsvAction> {
         reward: score - cost,
         terminated: true,
         truncated: false,
-        info: { turn: episode.turn, grade, ...goldInfo(episode.task) },
+        info: { turn: episode.turn, success: grade.correct, grade, ...goldInfo(episode.task) },
       };
     }
     const { execution, durationMs } = await this.#run(episode, parsed.data.code);

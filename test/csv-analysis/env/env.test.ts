@@ -133,7 +133,7 @@ describe('csv/analysis-v0', () => {
       reward: 0.9,
       terminated: true,
       truncated: false,
-      info: { turn: 1, gold: task.gold },
+      info: { turn: 1, success: true, gold: task.gold },
     });
     expect(right.info.grade).toMatchObject({ correct: true, allOrNothing: 1, partial: 1 });
     expect(env.sessionOpen).toBe(false);
@@ -141,6 +141,7 @@ describe('csv/analysis-v0', () => {
     await env.reset({ seed: 0, options: { taskId: task.id } });
     const wrong = await env.step({ type: 'submit', answer: 'no idea' });
     expect(wrong.reward).toBeCloseTo(-0.1, 10);
+    expect(wrong.info.success).toBe(false);
     expect(wrong.info.grade).toMatchObject({
       correct: false,
       reason: expect.stringMatching(/found no single number/),
