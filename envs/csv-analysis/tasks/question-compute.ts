@@ -17,7 +17,7 @@ import {
 import type { Gold, ScalarGold } from './answers.js';
 import type { Cell, Table, TableColumn } from './csv-table.js';
 import { TaskError } from './errors.js';
-import { isRoundedNumber, type QuestionSpec } from './question-spec.js';
+import { isInteger, isRoundedNumber, type QuestionSpec } from './question-spec.js';
 
 /** A raw answer, before rounding: what pandas' expression evaluates to, as JSON. */
 export type RawAnswer =
@@ -240,14 +240,8 @@ function scalarGold(value: string | number | boolean): ScalarGold {
 export function goldOf(spec: QuestionSpec, raw: RawAnswer): Gold {
   if (isRoundedNumber(spec))
     return { type: 'number', value: roundTo(raw as number, spec.decimals), decimals: spec.decimals };
+  if (isInteger(spec)) return { type: 'number', value: raw as number, decimals: 0 };
   switch (spec.kind) {
-    case 'count_greater':
-    case 'count_equal':
-    case 'count_true':
-    case 'missing_count':
-    case 'distinct_count':
-    case 'date_span':
-      return { type: 'number', value: raw as number, decimals: 0 };
     case 'top_k':
       return { type: 'list', items: (raw as (string | number)[]).map(scalarGold), ordered: true };
     case 'min_max': {

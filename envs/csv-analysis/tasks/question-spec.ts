@@ -52,7 +52,8 @@ export const QuestionSpecSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: literal('top_k'), column, k: z.int().min(1).max(10) }),
   z.strictObject({ kind: literal('correlation'), column, other: column, decimals }),
   z.strictObject({ kind: z.enum(['missing_count', 'distinct_count']), column }),
-  z.strictObject({ kind: z.enum(['date_min', 'date_max', 'date_span']), column }),
+  z.strictObject({ kind: z.enum(['date_min', 'date_max']), column }),
+  z.strictObject({ kind: literal('date_span'), column }),
   z.strictObject({ kind: literal('min_max'), column, decimals }),
   z.strictObject({ kind: literal('compare_means'), column, other: column }),
 ]);
@@ -185,17 +186,29 @@ export function isRoundedNumber(spec: QuestionSpec): spec is RoundedNumberSpec {
   return (ROUNDED_NUMBER_KINDS as readonly string[]).includes(spec.kind);
 }
 
+/** The kinds whose answer is an integer (a count, or a number of days). */
+export const INTEGER_KINDS = [
+  'count_greater',
+  'count_equal',
+  'count_true',
+  'missing_count',
+  'distinct_count',
+  'date_span',
+] as const;
+
+/** A spec whose answer is an integer. */
+export type IntegerSpec = Extract<QuestionSpec, { kind: (typeof INTEGER_KINDS)[number] }>;
+
+/** Whether the answer of `spec` is an integer. */
+export function isInteger(spec: QuestionSpec): spec is IntegerSpec {
+  return (INTEGER_KINDS as readonly string[]).includes(spec.kind);
+}
+
 /** What the answer must look like, in a few words (shown to the agent beside the question). */
 export function answerFormat(spec: QuestionSpec): string {
   if (isRoundedNumber(spec)) return `a number rounded to ${spec.decimals} decimal places`;
+  if (isInteger(spec)) return 'an integer';
   switch (spec.kind) {
-    case 'count_greater':
-    case 'count_equal':
-    case 'count_true':
-    case 'missing_count':
-    case 'distinct_count':
-    case 'date_span':
-      return 'an integer';
     case 'group_argmax':
     case 'group_argmin':
       return `a value of column ${JSON.stringify(spec.by)}`;
