@@ -16,6 +16,7 @@ import {
   type PodShape,
   placePods,
   podShapeOf,
+  SCORE_TREE_MIN_NODES,
   type SchedulablePod,
   scheduleQueue,
   scoreNode,
@@ -290,59 +291,88 @@ describe('scoring: LeastAllocated + BalancedAllocation, weight 1 each', () => {
     expect(findNode(cluster, usage, big, staticVerdicts(cluster, big))).toBe(0);
   });
 
-  it('property: findNode and its caches pick what scoring every node afresh picks', () => {
-    const nodes = [
-      simNode('a', 4000, 8 * GI),
-      simNode('b', 8000, 4 * GI, { labels: { zone: 'b' } }),
-      simNode('c', 2000, 16 * GI, { taints: [{ key: 'gpu', value: 'yes', effect: 'NoSchedule' }] }),
-      simNode('d', 6000, 6 * GI, { labels: { zone: 'b' } }),
-    ];
-    const cluster = compileCluster(nodes);
-    // distinct objects, some with equal requests or equal placements: the caches key on content, not identity
-    const specs = [
-      pod('500m', '1Gi'),
-      pod('500m', '1Gi'),
-      pod('500m', '1Gi', { nodeSelector: { zone: 'b' } }),
-      pod('500m', '1Gi', { tolerations: [{ key: 'gpu', operator: 'Exists' }] }),
-      pod('1500m', '512Mi'),
-      pod(undefined, '2Gi'),
-      pod(),
-      // same scoring requests (200Mi counts for a missing memory request), different filtering requests
-      pod('3', '200Mi'),
-      pod('3'),
-    ];
-    fc.assert(
-      fc.property(fc.array(fc.nat(specs.length - 1), { minLength: 1, maxLength: 40 }), (picks) => {
-        const usage = new NodeUsage(cluster.size);
-        for (const pick of picks) {
-          const shape = podShapeOf(specs[pick]!);
-          const verdicts = staticVerdicts(cluster, shape);
-          let expected = -1;
-          let bestScore = -1;
-          nodes.forEach((node, i) => {
+  /** Four kinds of node (plain, zone b, tainted, zone b), `copies` of each. */
+  function mixedNodes(copies: number): SimNode[] {
+    return Array.from({ length: copies }, (_, k) => [
+      simNode(`a-${k}`, 4000, 8 * GI),
+      simNode(`b-${k}`, 8000, 4 * GI, { labels: { zone: 'b' } }),
+      simNode(`c-${k}`, 2000, 16 * GI, { taints: [{ key: 'gpu', value: 'yes', effect: 'NoSchedule' }] }),
+      simNode(`d-${k}`, 6000, 6 * GI, { labels: { zone: 'b' } }),
+    ]).flat();
+  }
+
+  // 4 nodes: the scan with its score cache; 24: the score tree
+  it.each([
+    [1, 'a scan'],
+    [6, 'a score tree'],
+  ])(
+    'property: findNode and its caches pick what scoring every node afresh picks (%i × 4 nodes: %s)',
+    (copies) => {
+      const nodes = mixedNodes(copies);
+      const cluster = compileCluster(nodes);
+      expect(cluster.size >= SCORE_TREE_MIN_NODES).toBe(copies > 1);
+      // distinct objects, some with equal requests or equal placements: the caches key on content, not identity
+      const specs = [
+        pod('500m', '1Gi'),
+        pod('500m', '1Gi'),
+        pod('500m', '1Gi', { nodeSelector: { zone: 'b' } }),
+        pod('500m', '1Gi', { tolerations: [{ key: 'gpu', operator: 'Exists' }] }),
+        pod('1500m', '512Mi'),
+        pod(undefined, '2Gi'),
+        pod(),
+        // same scoring requests (200Mi counts for a missing memory request), different filtering requests
+        pod('3', '200Mi'),
+        pod('3'),
+      ];
+      const eligible = (node: SimNode, pick: number) =>
+        (node.taints.length === 0 || pick === 3) && (pick !== 2 || node.labels.zone === 'b');
+      // each event schedules a pod of spec `pick`, or (negative) releases the |pick|-th pod still bound
+      const events = fc.array(fc.integer({ min: -3, max: specs.length - 1 }), {
+        minLength: 1,
+        maxLength: 60,
+      });
+      fc.assert(
+        fc.property(events, (picks) => {
+          const usage = new NodeUsage(cluster.size);
+          const bound: { node: number; shape: PodShape }[] = [];
+          for (const pick of picks) {
+            if (pick < 0) {
+              const released = bound.splice(-pick % Math.max(1, bound.length), 1)[0];
+              if (released) usage.unbind(released.node, released.shape);
+              continue;
+            }
+            const shape = podShapeOf(specs[pick]!);
+            const verdicts = staticVerdicts(cluster, shape);
             const fresh = podShapeOf(specs[pick]!);
-            const passes = node.taints.length === 0 || pick === 3;
-            const selected = pick !== 2 || node.labels.zone === 'b';
-            if (!passes || !selected) return;
-            const score = scoreNode(cluster, usage, fresh, i);
-            if (score > bestScore) {
-              bestScore = score;
-              expected = i;
+            let expected = -1;
+            let bestScore = -1;
+            nodes.forEach((node, i) => {
+              if (!eligible(node, pick)) return;
+              const score = scoreNode(cluster, usage, fresh, i);
+              if (score > bestScore) {
+                bestScore = score;
+                expected = i;
+              }
+            });
+            const found = findNode(cluster, usage, shape, verdicts);
+            expect(found).toBe(expected);
+            // every score a cache holds as valid is the score of this pod
+            nodes.forEach((node, i) => {
+              if (!eligible(node, pick)) return;
+              const score = scoreNode(cluster, usage, fresh, i);
+              if (usage.tree !== undefined) expect(usage.tree.scores[i]).toBe(score);
+              else if (usage.scoreVersions[i] === usage.nodeVersions[i])
+                expect(usage.scoreCache[i]).toBe(score);
+            });
+            if (found >= 0) {
+              usage.bind(found, shape);
+              bound.push({ node: found, shape });
             }
-          });
-          const found = findNode(cluster, usage, shape, verdicts);
-          expect(found).toBe(expected);
-          // every score the cache holds as valid is the score of this pod
-          nodes.forEach((_, i) => {
-            if (verdicts[i]! < 0 && usage.scoreVersions[i] === usage.nodeVersions[i]) {
-              expect(usage.scoreCache[i]).toBe(scoreNode(cluster, usage, podShapeOf(specs[pick]!), i));
-            }
-          });
-          if (found >= 0) usage.bind(found, shape);
-        }
-      }),
-    );
-  });
+          }
+        }),
+      );
+    },
+  );
 });
 
 describe('nodeSelector and required node affinity', () => {
